@@ -1,0 +1,31 @@
+"""The generic fallback: trafilatura, used when the site-specific parsers find
+no body (a layout change), so that a page is archived rather than lost."""
+
+from __future__ import annotations
+
+import logging
+
+from . import common
+
+log = logging.getLogger(__name__)
+
+
+def generic_extract(html: str, url: str) -> dict | None:
+    """Title, date and body paragraphs by trafilatura, or None when it finds no text."""
+    import trafilatura  # imported lazily: the fallback is rare and the import slow
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_images=False, include_tables=False,
+        )
+    except Exception as exc:  # a generic extractor may fail on anything
+        log.warning("trafilatura failed on %s: %s", url, exc)
+        return None
+    if doc is None:
+        return None
+    text = doc.text or ""
+    paragraphs = [common.collapse(p) for p in text.split("\n")]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        return None
+    return {"title": doc.title, "date": doc.date, "paragraphs": paragraphs}

@@ -1,0 +1,184 @@
+"""What both spiders share: arguments, link routing, article handling, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure as TwistedFailure
+
+from ..items import Article, Failure
+from ..pages import NotAnArticle, extract_article, merge_pages
+from ..pages.listing import listing_links
+from ..params import ArgumentError, CrawlParams
+from ..urls import SiteMap, article_ref
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class ZsnewsSpider(scrapy.Spider):
+    lang: str = ""
+    base_url_setting: str = ""
+
+    def __init__(
+        self, *args: Any, since: str | None = None, until: str | None = None,
+        sections: str | None = None, max_pages: str | None = None, **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.argument_error: str | None = None
+        try:
+            self.params = CrawlParams.from_args(since, until, sections, max_pages)
+        except ArgumentError as exc:
+            self.params = CrawlParams()
+            self.argument_error = str(exc)
+        # Articles already requested in this run, by (lang, id): an article
+        # under http and https, or under two section paths, is fetched once.
+        self.requested: set[int] = set()
+        self.site = SiteMap(self.lang, "https://" + ("en.zsnews.cn" if self.lang == "en" else "www.zsnews.cn"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ZsnewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        base = str(crawler.settings.get(cls.base_url_setting) or spider.site.base_url).rstrip("/")
+        spider.site = SiteMap(spider.lang, base)
+        return spider
+
+    # --- start ------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.argument_error:
+            self.logger.error("bad spider argument: %s", self.argument_error)
+            raise CloseSpider(f"bad_argument: {self.argument_error}")
+        self.logger.info("crawling %s from %s", self.lang, self.site.base_url)
+        for request in self.start_requests_for_site():
+            yield request
+
+    def start_requests_for_site(self) -> Iterator[scrapy.Request]:
+        yield self.listing_request(self.site.base_url + "/", depth=1)
+
+    # --- requests ---------------------------------------------------------------
+
+    def listing_request(self, url: str, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_listing, errback=self.on_error,
+            cb_kwargs={"depth": depth}, meta={"zsnews_kind": "listing"},
+        )
+
+    def article_request(self, url: str) -> scrapy.Request | None:
+        url = self.site.to_fetch(url)
+        ref = article_ref(self.site.canonical(url))
+        if ref is None or ref.lang != self.lang or ref.article_id in self.requested:
+            return None
+        self.requested.add(ref.article_id)
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.on_error,
+            meta={"zsnews_kind": "article"},
+        )
+
+    # --- callbacks --------------------------------------------------------------
+
+    def parse_listing(self, response: Response, depth: int = 1) -> Iterator[Any]:
+        """Follow a listing page's article, pagination and menu links."""
+        links = listing_links(response.url, response.text, self.site)
+        self.crawler.stats.inc_value("zsnews/listing_pages")
+        for url in links.articles:
+            request = self.article_request(url)
+            if request is not None:
+                yield request
+        if self.params.max_pages is None or depth < self.params.max_pages:
+            for url in links.pagination:
+                yield self.listing_request(url, depth + 1)
+        for url, text in links.listings:
+            if self.params.link_in_sections(url, text):
+                yield self.listing_request(url, depth=1)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """Extract an article; a paginated one is completed page by page."""
+        article = self._extract(response)
+        if article is None:
+            yield self._failure(response.url, "not_article", self._last_reason, response.status)
+            return
+        if article.next_page:
+            yield self._next_page_request(article, [])
+            return
+        yield from self._finish(article)
+
+    def parse_article_page(self, response: Response, first: Article, pages: list[Article]) -> Iterator[Any]:
+        page = self._extract(response)
+        if page is None:
+            # Keep what the earlier pages gave rather than losing the article.
+            self.logger.warning("page %s of %s failed: %s", response.url, first.url, self._last_reason)
+            yield self._failure(response.url, "not_article", self._last_reason, response.status)
+            yield from self._finish(merge_pages(first, pages))
+            return
+        pages = [*pages, page]
+        if page.next_page and len(pages) < 50:
+            yield self._next_page_request(first, pages, page.next_page)
+            return
+        yield from self._finish(merge_pages(first, pages))
+
+    def _next_page_request(self, first: Article, pages: list[Article], url: str | None = None) -> scrapy.Request:
+        return scrapy.Request(
+            self.site.to_fetch(url or first.next_page or ""),
+            callback=self.parse_article_page, errback=self.on_error,
+            cb_kwargs={"first": first, "pages": pages}, meta={"zsnews_kind": "article_page"},
+        )
+
+    def _extract(self, response: Response) -> Article | None:
+        canonical = self.site.canonical(response.url)
+        try:
+            article = extract_article(canonical, response.text, lang=self.lang)
+        except NotAnArticle as exc:
+            self._last_reason = f"not an article: {exc}"
+            return None
+        except Exception as exc:  # a parser bug must not lose the page silently
+            self.logger.exception("parser failed on %s", response.url)
+            self._last_reason = f"parser error: {type(exc).__name__}: {exc}"
+            return None
+        article.fetched_url = response.url
+        article.fetched_at = _now()
+        return article
+
+    def _finish(self, article: Article) -> Iterator[Any]:
+        if not self.params.in_date_range(article.published):
+            self.crawler.stats.inc_value("zsnews/skipped_out_of_date_range")
+            return
+        if not self.params.article_in_sections(article.section, article.cateid):
+            self.crawler.stats.inc_value("zsnews/skipped_other_section")
+            return
+        yield article
+
+    # --- errors -----------------------------------------------------------------
+
+    _last_reason = ""
+
+    def _failure(self, url: str, kind: str, reason: str, status: int | None = None) -> Failure:
+        return Failure(url=self.site.canonical(url), reason=reason, kind=kind, status=status,
+                       lang=self.lang, fetched_at=_now())
+
+    def on_error(self, failure: TwistedFailure) -> Iterator[Any]:
+        """Every request that fails for good becomes a row in `failures`."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # robots.txt forbade it, or a middleware chose to skip it
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind, reason = f"http_{status}", f"HTTP {status}"
+        else:
+            status = None
+            kind = "network"
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        what = request.meta.get("zsnews_kind", "page")
+        self.logger.warning("%s %s failed: %s", what, request.url, reason)
+        yield self._failure(request.url, kind, f"{what}: {reason}", status)
+        if what == "article_page":
+            first = request.cb_kwargs["first"]
+            yield from self._finish(merge_pages(first, request.cb_kwargs["pages"]))

@@ -1,0 +1,226 @@
+"""The archive: the one module that owns the SQLite database.
+
+Schema changes are recorded migrations; writers upsert an article and its
+images in one transaction; readers open the file read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from .items import Article, Failure
+from .normalize import content_hash
+
+DEFAULT_DB = "archive/zsnews.db"
+
+
+class ArchiveError(Exception):
+    """A problem with the archive file, worded for the user."""
+
+
+def default_db_path() -> str:
+    return os.environ.get("ZSNEWS_ARCHIVE_DB") or DEFAULT_DB
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+# --- schema -------------------------------------------------------------------
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["articles"].create(
+        {
+            "id": str, "lang": str, "article_id": int, "url": str, "section": str,
+            "cateid": int, "title": str, "published": str, "published_raw": str,
+            "source": str, "author": str, "editor": str, "body_text": str, "body_html": str,
+            "extractor": str, "content_hash": str, "first_seen": str, "last_seen": str,
+            "fetched_url": str,
+        },
+        pk="id",
+        not_null={"lang", "article_id", "url", "content_hash", "first_seen", "last_seen"},
+    )
+    db["articles"].create_index(["lang", "published"])
+    db["articles"].create_index(["source"])
+    db["images"].create(
+        {"article_id": str, "position": int, "url": str, "caption": str, "credit": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["images"].create_index(["url"])
+    db["failures"].create(
+        {
+            "url": str, "lang": str, "kind": str, "status": int, "reason": str,
+            "first_seen": str, "last_seen": str, "attempts": int,
+        },
+        pk="url",
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database has not had yet; return their names."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            step(db)
+            db["_migrations"].insert({"name": name, "applied_at": now_iso()})
+        applied.append(name)
+    return applied
+
+
+# --- writing ------------------------------------------------------------------
+
+@dataclass
+class StoreResult:
+    status: str  # "new", "updated" or "unchanged"
+    id: str
+
+
+class Archive:
+    """Read-write access to the archive file (created and migrated on open)."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def store_article(self, article: Article, seen_at: str | None = None) -> StoreResult:
+        """Insert or update one article and its images atomically."""
+        seen_at = seen_at or now_iso()
+        digest = content_hash(article)
+        article_key = article.id
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT content_hash FROM articles WHERE id = ?", [article_key]
+            ).fetchone()
+            if row is not None and row[0] == digest:
+                conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [seen_at, article_key])
+                status = "unchanged"
+            else:
+                record = {
+                    "id": article_key, "lang": article.lang, "article_id": article.article_id,
+                    "url": article.url, "section": json.dumps(article.section, ensure_ascii=False),
+                    "cateid": article.cateid, "title": article.title,
+                    "published": article.published, "published_raw": article.published_raw,
+                    "source": article.source, "author": article.author, "editor": article.editor,
+                    "body_text": article.body_text, "body_html": article.body_html,
+                    "extractor": article.extractor, "content_hash": digest,
+                    "last_seen": seen_at, "fetched_url": article.fetched_url,
+                }
+                # Plain SQL here: sqlite-utils' writes commit on their own,
+                # which would split the article from its images.
+                if row is None:
+                    record["first_seen"] = seen_at
+                    _insert(conn, "articles", record)
+                    status = "new"
+                else:
+                    assignments = ", ".join(f"[{k}] = ?" for k in record)
+                    conn.execute(
+                        f"UPDATE articles SET {assignments} WHERE id = ?",
+                        [*record.values(), article_key],
+                    )
+                    status = "updated"
+                conn.execute("DELETE FROM images WHERE article_id = ?", [article_key])
+                for position, img in enumerate(article.images):
+                    _insert(conn, "images", {
+                        "article_id": article_key, "position": position, "url": img.url,
+                        "caption": img.caption, "credit": img.credit,
+                    })
+            conn.execute("DELETE FROM failures WHERE url = ?", [article.url])
+        return StoreResult(status, article_key)
+
+    def record_failure(self, failure: Failure, seen_at: str | None = None) -> None:
+        seen_at = seen_at or now_iso()
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO failures (url, lang, kind, status, reason, first_seen, last_seen, attempts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(url) DO UPDATE SET kind = excluded.kind, status = excluded.status,
+                     reason = excluded.reason, last_seen = excluded.last_seen,
+                     attempts = failures.attempts + 1""",
+                [failure.url, failure.lang, failure.kind, failure.status, failure.reason,
+                 seen_at, seen_at],
+            )
+
+
+def _insert(conn: sqlite3.Connection, table: str, record: dict) -> None:
+    columns = ", ".join(f"[{k}]" for k in record)
+    marks = ", ".join("?" for _ in record)
+    conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(record.values()))
+
+
+# --- reading ------------------------------------------------------------------
+
+def open_readonly(path: str | os.PathLike[str]) -> sqlite_utils.Database:
+    """Open an existing archive read-only; ArchiveError when it is missing or not SQLite."""
+    p = Path(path)
+    if not p.is_file():
+        raise ArchiveError(f"no archive at {p} (crawl first, or pass --db)")
+    conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ArchiveError(f"{p} is not a SQLite archive: {exc}") from exc
+    db = sqlite_utils.Database(conn)
+    if "articles" not in db.table_names():
+        conn.close()
+        raise ArchiveError(f"{p} holds no articles table: not a zsnews archive")
+    return db
+
+
+def article_record(db: sqlite_utils.Database, article_key: str) -> dict | None:
+    """One article as a dict with `section` decoded and its `images` attached."""
+    rows = list(db.query("SELECT * FROM articles WHERE id = ?", [article_key]))
+    if not rows:
+        return None
+    record = rows[0]
+    record["section"] = json.loads(record["section"] or "[]")
+    record["images"] = [
+        {"url": r["url"], "caption": r["caption"], "credit": r["credit"]}
+        for r in db.query(
+            "SELECT url, caption, credit FROM images WHERE article_id = ? ORDER BY position",
+            [article_key],
+        )
+    ]
+    return record
