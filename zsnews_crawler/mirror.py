@@ -56,7 +56,10 @@ def resolve(folder: Path, raw_path: str) -> tuple[Path | None, str | None]:
     return None, None
 
 
-def _content_type(path: Path) -> str:
+def _content_type(path: Path, body: bytes) -> str:
+    # The API answers JSON under a .html name, as the real site's route does.
+    if body.lstrip()[:1] in (b"[", b"{"):
+        return "application/json"
     name = path.name.split("@", 1)[0].split("?", 1)[0]
     suffix = Path(name).suffix.lower()
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -85,7 +88,8 @@ def make_handler(folder: Path) -> type[BaseHTTPRequestHandler]:
                 body = page.read_bytes() if page.is_file() else b"<h1>404 Not Found</h1>"
                 self._send(404, body, "text/html", {}, send_body)
             else:
-                self._send(200, file.read_bytes(), _content_type(file), {}, send_body)
+                body = file.read_bytes()
+                self._send(200, body, _content_type(file, body), {}, send_body)
 
         def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str],
                   send_body: bool) -> None:

@@ -35,7 +35,12 @@ def labelled_fields(text: str) -> dict[str, str]:
     matches = list(sel.ZH_LABELS.finditer(text))
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        value = collapse(text[m.end(): end]).strip(" |｜/()（）")
+        # Span boundaries are marked " | "; a byline without a label ends a value.
+        value = collapse(text[m.end(): end]).split(" | ")[0]
+        byline = sel.ZH_BYLINE.search(value)
+        if byline and byline.start() > 0 and sel.ZH_LABEL_FIELD.get(m["label"]) != "author":
+            value = value[: byline.start()]
+        value = value.strip(" |｜/()（）")
         field = sel.ZH_LABEL_FIELD.get(m["label"])
         if field and value and field not in fields:
             fields[field] = value
@@ -57,14 +62,33 @@ def _clean_person(value: str | None) -> str | None:
 
 
 def _clean_date(value: str | None) -> str | None:
+    """The date as printed (full-width characters and spacing kept)."""
     if not value:
         return None
     m = sel.ZH_DATE_LABEL.search("发布时间：" + value)
-    return collapse(m["date"]) if m else None
+    return m["date"].strip() if m else None
+
+
+def _raw_text(el: lxml.html.HtmlElement | None) -> str:
+    return "".join(el.itertext()) if el is not None else ""
+
+
+def _meta_text(meta: lxml.html.HtmlElement) -> str:
+    """The meta line's text with the boundaries between its parts marked " | "."""
+    parts = [element_text(child) for child in meta if isinstance(child.tag, str)]
+    if len([p for p in parts if p]) > 1:
+        return " | ".join(p for p in parts if p)
+    return element_text(meta)
 
 
 def _cms_fields(text: str) -> dict[str, str]:
     return {m["name"]: m["value"] for m in sel.ZH_CMS_FIELD.finditer(text)}
+
+
+def _raw_fragment_text(fragment_html: str) -> str:
+    if not fragment_html.strip():
+        return ""
+    return _raw_text(lxml.html.fragment_fromstring(fragment_html, create_parent="div"))
 
 
 def _fragment_text(fragment_html: str) -> str:
@@ -95,7 +119,7 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
     extractor = "zh-cms" if "文章正文" in cms else "zh-markup"
 
     meta_els = root.xpath(sel.ZH_META_XPATH)
-    meta_text = element_text(meta_els[0]) if meta_els else ""
+    meta_text = _meta_text(meta_els[0]) if meta_els else ""
     fields = labelled_fields(meta_text)
 
     # Title.
@@ -111,18 +135,18 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
         title = collapse(sel.ZH_TITLE_SUFFIX.sub("", page_title)) or None
 
     # Date: CMS marker, the first span of .article-meta, then any labelled date.
-    published_raw = _clean_date(_fragment_text(cms.get("发布日期", "")))
+    published_raw = _clean_date(_raw_fragment_text(cms.get("发布日期", "")))
     if not published_raw and meta_els:
         first_span = meta_els[0].find(".//span")
-        published_raw = _clean_date(
-            re.sub(r"^.*?[:：]", "", element_text(first_span)) if first_span is not None else None
-        ) or _clean_date(fields.get("date"))
+        published_raw = _clean_date(re.sub(r"^[^:：]*[:：]", "", _raw_text(first_span))) or _clean_date(
+            _raw_text(meta_els[0]).split("：", 1)[-1] if fields.get("date") else None)
     page_blocks = blocks(root.body if root.find("body") is not None else root)
     if not published_raw:
         for block in page_blocks:
             m = sel.ZH_DATE_LABEL.search(block.text) if block.kind == "text" else None
             if m:
-                published_raw = collapse(m["date"])
+                raw = sel.ZH_DATE_LABEL.search(_raw_text(block.el))
+                published_raw = (raw or m)["date"].strip()
                 extractor = "zh-anchors"
                 break
 
@@ -138,8 +162,9 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
             body_stream = _after_date(page_blocks)
             extractor = "zh-anchors"
 
-    source = _fragment_text(cms.get("文章来源", "")) or fields.get("source")
-    editor = _fragment_text(cms.get("文章编辑", "")) or fields.get("editor")
+    # A CMS marker, even an empty one, is the authority for its field.
+    source = _fragment_text(cms["文章来源"]) if "文章来源" in cms else fields.get("source")
+    editor = _fragment_text(cms["文章编辑"]) if "文章编辑" in cms else fields.get("editor")
     author = fields.get("author")
     if not author and meta_text:
         m = sel.ZH_BYLINE.search(meta_text)
@@ -150,11 +175,12 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
     source = source or found_fields.get("source")
     editor = editor or found_fields.get("editor")
     author = author or found_fields.get("author")
-    if not source or not editor:
-        # A labelled line elsewhere on the page (e.g. below the body).
-        page_fields = labelled_fields(" ".join(b.text for b in page_blocks if b.kind == "text"))
-        source = source or page_fields.get("source")
-        editor = editor or page_fields.get("editor")
+    for key, value in _page_fields(page_blocks, cms).items():
+        # A short labelled line elsewhere on the page (e.g. below the body).
+        if key == "source" and not source:
+            source = value
+        elif key == "editor" and not editor:
+            editor = value
 
     body = build_body(body_stream, url)
     paragraphs = body.paragraphs
@@ -193,6 +219,19 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
         extractor=extractor,
         next_page=_next_page(root, url),
     )
+
+
+def _page_fields(page_blocks: list[Block], cms: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for block in page_blocks:
+        if block.kind != "text":
+            continue
+        for key, value in labelled_fields(block.text).items():
+            marker = {"source": "文章来源", "editor": "文章编辑"}.get(key)
+            if marker in cms or len(value) > 40:
+                continue
+            found.setdefault(key, value)
+    return found
 
 
 def _after_date(page_blocks: list[Block]) -> list[Block]:
