@@ -66,8 +66,30 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_revisions_runs(db: sqlite_utils.Database) -> None:
+    db["revisions"].create(
+        {
+            "id": int, "article_id": str, "first_seen": str, "last_seen": str, "replaced_at": str,
+            "title": str, "body_text": str, "content_hash": str,
+        },
+        pk="id",  # no foreign key: history outlives a deleted article
+    )
+    db["revisions"].create_index(["article_id"])
+    db["crawl_runs"].create(
+        {
+            "id": int, "spider": str, "lang": str, "started": str, "finished": str,
+            "pages_fetched": int, "listing_pages": int, "article_pages": int,
+            "articles_new": int, "articles_updated": int, "articles_unchanged": int,
+            "failures": int, "http_errors": str, "finish_reason": str, "status": str,
+            "drift": str, "args": str,
+        },
+        pk="id",
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_revisions_runs", _m002_revisions_runs),
 ]
 
 
@@ -153,6 +175,14 @@ class Archive:
                     _insert(conn, "articles", record)
                     status = "new"
                 else:
+                    # The version being replaced is kept as a revision.
+                    conn.execute(
+                        """INSERT INTO revisions
+                             (article_id, first_seen, last_seen, replaced_at, title, body_text, content_hash)
+                           SELECT id, first_seen, last_seen, ?, title, body_text, content_hash
+                           FROM articles WHERE id = ?""",
+                        [seen_at, article_key],
+                    )
                     assignments = ", ".join(f"[{k}] = ?" for k in record)
                     conn.execute(
                         f"UPDATE articles SET {assignments} WHERE id = ?",
@@ -186,6 +216,15 @@ def _insert(conn: sqlite3.Connection, table: str, record: dict) -> None:
     columns = ", ".join(f"[{k}]" for k in record)
     marks = ", ".join("?" for _ in record)
     conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(record.values()))
+
+
+    def record_run(self, run: dict) -> int:
+        """Add a row to crawl_runs; lists and dicts are stored as JSON."""
+        record = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                  for k, v in run.items()}
+        with self.transaction() as conn:
+            _insert(conn, "crawl_runs", record)
+            return conn.execute("SELECT last_insert_rowid()").fetchone()[0]
 
 
 # --- reading ------------------------------------------------------------------
@@ -224,3 +263,35 @@ def article_record(db: sqlite_utils.Database, article_key: str) -> dict | None:
         )
     ]
     return record
+
+
+def known_articles(path: str | os.PathLike[str], lang: str) -> dict[int, str | None]:
+    """Article ids of one language already in the archive, with their publication
+    time; empty when there is no archive yet."""
+    if not Path(path).is_file():
+        return {}
+    db = open_readonly(path)
+    try:
+        return {
+            row[0]: row[1]
+            for row in db.execute("SELECT article_id, published FROM articles WHERE lang = ?", [lang])
+        }
+    finally:
+        db.conn.close()
+
+
+def retryable_failures(path: str | os.PathLike[str], lang: str) -> list[str]:
+    """URLs whose last fetch failed for a reason that may pass (server errors, network)."""
+    if not Path(path).is_file():
+        return []
+    db = open_readonly(path)
+    try:
+        return [
+            row[0] for row in db.execute(
+                """SELECT url FROM failures WHERE lang = ?
+                   AND (kind = 'network' OR status >= 500 OR status IN (408, 429)) ORDER BY url""",
+                [lang],
+            )
+        ]
+    finally:
+        db.conn.close()
