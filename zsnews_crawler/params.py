@@ -14,6 +14,18 @@ class ArgumentError(ValueError):
     """A spider argument that cannot be used; the message is one line."""
 
 
+def _whole_number(name: str, value: str | int | None, minimum: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"invalid {name} {value!r}: expected a whole number") from None
+    if number < minimum:
+        raise ArgumentError(f"invalid {name} {value!r}: must be at least {minimum}")
+    return number
+
+
 def _token(value: str) -> str:
     return re.sub(r"[\W_]+", "", value).lower()
 
@@ -24,11 +36,14 @@ class CrawlParams:
     until: date | None = None
     sections: list[str] = field(default_factory=list)
     max_pages: int | None = None
+    refresh_days: int | None = None  # re-fetch known articles published in the last N days
+    full: bool = False  # ignore what the archive already holds
 
     @classmethod
     def from_args(
         cls, since: str | None = None, until: str | None = None,
         sections: str | None = None, max_pages: str | int | None = None,
+        refresh: str | int | None = None, full: str | bool | None = None,
     ) -> CrawlParams:
         try:
             since_d = parse_date_arg(since, "since")
@@ -37,16 +52,13 @@ class CrawlParams:
             raise ArgumentError(str(exc)) from None
         if since_d and until_d and since_d > until_d:
             raise ArgumentError(f"since ({since_d}) is after until ({until_d})")
-        pages = None
-        if max_pages not in (None, ""):
-            try:
-                pages = int(max_pages)
-            except (TypeError, ValueError):
-                raise ArgumentError(f"invalid max_pages {max_pages!r}: expected a whole number") from None
-            if pages < 1:
-                raise ArgumentError(f"invalid max_pages {max_pages!r}: must be at least 1")
+        pages = _whole_number("max_pages", max_pages, minimum=1)
+        refresh_days = _whole_number("refresh", refresh, minimum=0)
+        if str(full or "").lower() not in ("", "0", "1", "true", "false", "yes", "no"):
+            raise ArgumentError(f"invalid full {full!r}: expected 1 or 0")
         wanted = [s.strip() for s in (sections or "").split(",") if s.strip()]
-        return cls(since_d, until_d, wanted, pages)
+        return cls(since_d, until_d, wanted, pages, refresh_days,
+                   str(full or "").lower() in ("1", "true", "yes"))
 
     # --- sections -------------------------------------------------------------
 

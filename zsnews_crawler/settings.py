@@ -47,3 +47,17 @@ ITEM_PIPELINES = {
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 30.0
 FEED_EXPORT_ENCODING = "utf-8"
+
+EXTENSIONS = {
+    "zsnews_crawler.extensions.WarcCapture": 500,
+    "zsnews_crawler.extensions.RunRecorder": 510,
+}
+# Raw captures (WARC): beside the archive unless set.
+ZSNEWS_WARC_ENABLED = True
+ZSNEWS_WARC_DIR = os.environ.get("ZSNEWS_WARC_DIR")
+ZSNEWS_WARC_MAX_BYTES = 100 * 2**20
+# Layout-drift alarm: share of article pages missing a title, date or body.
+ZSNEWS_DRIFT_THRESHOLD = 0.3
+ZSNEWS_DRIFT_MIN_PAGES = 5
+# Incremental runs: skip articles the archive holds (spider argument full=1 to refetch all).
+ZSNEWS_INCREMENTAL = True

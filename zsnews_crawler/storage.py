@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import search
 from .items import Article, Failure
 from .normalize import content_hash
 
@@ -87,9 +88,15 @@ def _m002_revisions_runs(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_search(db: sqlite_utils.Database) -> None:
+    # Full-text index for English and Chinese (see search.py), filled from the rows already here.
+    search.rebuild(db.conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_revisions_runs", _m002_revisions_runs),
+    ("003_search", _m003_search),
 ]
 
 
@@ -189,6 +196,7 @@ class Archive:
                         [*record.values(), article_key],
                     )
                     status = "updated"
+                search.index_article(conn, article_key, article)
                 conn.execute("DELETE FROM images WHERE article_id = ?", [article_key])
                 for position, img in enumerate(article.images):
                     _insert(conn, "images", {
@@ -197,6 +205,14 @@ class Archive:
                     })
             conn.execute("DELETE FROM failures WHERE url = ?", [article.url])
         return StoreResult(status, article_key)
+
+    def delete_article(self, article_key: str) -> bool:
+        """Remove one article, its images and its search entry; False when there was none."""
+        with self.transaction() as conn:
+            search.remove_article(conn, article_key)
+            conn.execute("DELETE FROM images WHERE article_id = ?", [article_key])
+            deleted = conn.execute("DELETE FROM articles WHERE id = ?", [article_key]).rowcount
+        return deleted > 0
 
     def record_failure(self, failure: Failure, seen_at: str | None = None) -> None:
         seen_at = seen_at or now_iso()
@@ -211,13 +227,6 @@ class Archive:
                  seen_at, seen_at],
             )
 
-
-def _insert(conn: sqlite3.Connection, table: str, record: dict) -> None:
-    columns = ", ".join(f"[{k}]" for k in record)
-    marks = ", ".join("?" for _ in record)
-    conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(record.values()))
-
-
     def record_run(self, run: dict) -> int:
         """Add a row to crawl_runs; lists and dicts are stored as JSON."""
         record = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
@@ -225,6 +234,13 @@ def _insert(conn: sqlite3.Connection, table: str, record: dict) -> None:
         with self.transaction() as conn:
             _insert(conn, "crawl_runs", record)
             return conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+
+
+def _insert(conn: sqlite3.Connection, table: str, record: dict) -> None:
+    columns = ", ".join(f"[{k}]" for k in record)
+    marks = ", ".join("?" for _ in record)
+    conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(record.values()))
+
 
 
 # --- reading ------------------------------------------------------------------
@@ -280,6 +296,22 @@ def known_articles(path: str | os.PathLike[str], lang: str) -> dict[int, str | N
         db.conn.close()
 
 
+_RETRYABLE = "(kind = 'network' OR COALESCE(status, 0) >= 500 OR COALESCE(status, 0) IN (408, 429))"
+
+
+def settled_failures(path: str | os.PathLike[str], lang: str) -> set[str]:
+    """URLs that failed for a lasting reason (not an article, 404): an incremental
+    run does not fetch them again."""
+    if not Path(path).is_file():
+        return set()
+    db = open_readonly(path)
+    try:
+        return {row[0] for row in db.execute(
+            f"SELECT url FROM failures WHERE lang = ? AND NOT {_RETRYABLE}", [lang])}
+    finally:
+        db.conn.close()
+
+
 def retryable_failures(path: str | os.PathLike[str], lang: str) -> list[str]:
     """URLs whose last fetch failed for a reason that may pass (server errors, network)."""
     if not Path(path).is_file():
@@ -288,8 +320,7 @@ def retryable_failures(path: str | os.PathLike[str], lang: str) -> list[str]:
     try:
         return [
             row[0] for row in db.execute(
-                """SELECT url FROM failures WHERE lang = ?
-                   AND (kind = 'network' OR status >= 500 OR status IN (408, 429)) ORDER BY url""",
+                f"SELECT url FROM failures WHERE lang = ? AND {_RETRYABLE} ORDER BY url",
                 [lang],
             )
         ]

@@ -17,6 +17,7 @@ PAGINATION_TEXT = re.compile(
     r"|[>»›]+|[<«‹]+)\s*$",
     re.I,
 )
+NEXT_TEXT = re.compile(r"^\s*(next|next page|下一页|下页|[>»›]+)\s*$", re.I)
 # Links that never lead to listings or articles worth crawling.
 SKIP_PATH = re.compile(r"/(search|login|register|print|member|user|rss)(/|\.|$)", re.I)
 
@@ -25,6 +26,7 @@ SKIP_PATH = re.compile(r"/(search|login|register|print|member|user|rss)(/|\.|$)"
 class ListingLinks:
     articles: list[str] = field(default_factory=list)
     pagination: list[str] = field(default_factory=list)
+    next_pages: list[str] = field(default_factory=list)  # the pagination links that say "next"
     listings: list[tuple[str, str]] = field(default_factory=list)  # (url, link text)
 
 
@@ -38,9 +40,15 @@ def listing_links(url: str, html: str | bytes, site: SiteMap) -> ListingLinks:
         if target is None or not site.is_own(target):
             continue
         target = site.to_fetch(target)
-        if target in seen or ASSET_EXTENSIONS.search(target.split("?")[0]):
+        if target in seen:
+            # The same page linked twice, e.g. as "2" and as "Next".
+            text = collapse(" ".join(a.itertext()))
+            if NEXT_TEXT.match(text) and target in out.pagination and target not in out.next_pages:
+                out.next_pages.append(target)
             continue
         seen.add(target)
+        if ASSET_EXTENSIONS.search(target.split("?")[0]):
+            continue
         ref = article_ref(site.canonical(target))
         if ref is not None:
             if ref.page == 1:
@@ -51,6 +59,8 @@ def listing_links(url: str, html: str | bytes, site: SiteMap) -> ListingLinks:
         text = collapse(" ".join(a.itertext()))
         if PAGINATION_TEXT.match(text):
             out.pagination.append(target)
+            if NEXT_TEXT.match(text):
+                out.next_pages.append(target)
         else:
             out.listings.append((target, text))
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -13,11 +13,16 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure as TwistedFailure
 
+from ..dates import CST
 from ..items import Article, Failure
 from ..pages import NotAnArticle, extract_article, merge_pages
 from ..pages.listing import listing_links
 from ..params import ArgumentError, CrawlParams
-from ..urls import SiteMap, article_ref
+from ..storage import known_articles, retryable_failures, settled_failures
+from ..urls import REAL_HOSTS, SiteMap, article_ref
+
+# Fields whose absence on article pages signals that the site's layout changed.
+DRIFT_FIELDS = ("title", "published", "body_text")
 
 
 def _now() -> str:
@@ -30,25 +35,39 @@ class ZsnewsSpider(scrapy.Spider):
 
     def __init__(
         self, *args: Any, since: str | None = None, until: str | None = None,
-        sections: str | None = None, max_pages: str | None = None, **kwargs: Any,
+        sections: str | None = None, max_pages: str | None = None,
+        refresh: str | None = None, full: str | None = None, **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.argument_error: str | None = None
         try:
-            self.params = CrawlParams.from_args(since, until, sections, max_pages)
+            self.params = CrawlParams.from_args(since, until, sections, max_pages, refresh, full)
         except ArgumentError as exc:
             self.params = CrawlParams()
             self.argument_error = str(exc)
         # Articles already requested in this run, by (lang, id): an article
         # under http and https, or under two section paths, is fetched once.
         self.requested: set[int] = set()
-        self.site = SiteMap(self.lang, "https://" + ("en.zsnews.cn" if self.lang == "en" else "www.zsnews.cn"))
+        self.site = SiteMap(self.lang, "https://" + REAL_HOSTS[self.lang])
+        # What the archive holds already (id -> published), for incremental runs.
+        self.known: dict[int, str | None] = {}
+        self.settled: set[str] = set()  # canonical URLs that failed for good (404, not an article)
+        self.refresh_from: str | None = None
+        # Layout-drift evidence: article pages missing a field, with examples.
+        self.missing_examples: dict[str, list[str]] = {f: [] for f in DRIFT_FIELDS}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ZsnewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         base = str(crawler.settings.get(cls.base_url_setting) or spider.site.base_url).rstrip("/")
         spider.site = SiteMap(spider.lang, base)
+        spider.archive_path = crawler.settings.get("ARCHIVE_DB")
+        if crawler.settings.getbool("ZSNEWS_INCREMENTAL", True) and not spider.params.full:
+            spider.known = known_articles(spider.archive_path, spider.lang)
+            spider.settled = settled_failures(spider.archive_path, spider.lang)
+        if spider.params.refresh_days is not None:
+            since = datetime.now(UTC) - timedelta(days=spider.params.refresh_days)
+            spider.refresh_from = since.astimezone(CST).isoformat()
         return spider
 
     # --- start ------------------------------------------------------------------
@@ -57,9 +76,15 @@ class ZsnewsSpider(scrapy.Spider):
         if self.argument_error:
             self.logger.error("bad spider argument: %s", self.argument_error)
             raise CloseSpider(f"bad_argument: {self.argument_error}")
-        self.logger.info("crawling %s from %s", self.lang, self.site.base_url)
+        self.logger.info("crawling %s from %s (%d articles already archived)",
+                         self.lang, self.site.base_url, len(self.known))
         for request in self.start_requests_for_site():
             yield request
+        # Pages whose last fetch failed for a passing reason are tried again.
+        for url in retryable_failures(self.archive_path, self.lang):
+            request = self.article_request(url, retry=True)
+            if request is not None:
+                yield request
 
     def start_requests_for_site(self) -> Iterator[scrapy.Request]:
         yield self.listing_request(self.site.base_url + "/", depth=1)
@@ -72,12 +97,23 @@ class ZsnewsSpider(scrapy.Spider):
             cb_kwargs={"depth": depth}, meta={"zsnews_kind": "listing"},
         )
 
-    def article_request(self, url: str) -> scrapy.Request | None:
+    def is_new(self, article_id: int) -> bool:
+        """Whether an article needs fetching: unknown, or due for a refresh."""
+        if article_id not in self.known:
+            return True
+        published = self.known[article_id]
+        return self.refresh_from is not None and (published is None or published >= self.refresh_from)
+
+    def article_request(self, url: str, retry: bool = False) -> scrapy.Request | None:
         url = self.site.to_fetch(url)
         ref = article_ref(self.site.canonical(url))
         if ref is None or ref.lang != self.lang or ref.article_id in self.requested:
             return None
+        if not retry and (not self.is_new(ref.article_id) or self.site.canonical(url) in self.settled):
+            self.crawler.stats.inc_value("zsnews/known_articles_skipped")
+            return None
         self.requested.add(ref.article_id)
+        self.crawler.stats.inc_value("zsnews/article_requests")
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error,
             meta={"zsnews_kind": "article"},
@@ -89,12 +125,23 @@ class ZsnewsSpider(scrapy.Spider):
         """Follow a listing page's article, pagination and menu links."""
         links = listing_links(response.url, response.text, self.site)
         self.crawler.stats.inc_value("zsnews/listing_pages")
+        unseen = 0
         for url in links.articles:
+            ref = article_ref(self.site.canonical(url))
+            if ref is not None and self.is_new(ref.article_id):
+                unseen += 1
             request = self.article_request(url)
             if request is not None:
                 yield request
-        if self.params.max_pages is None or depth < self.params.max_pages:
-            for url in links.pagination:
+        # Listings run newest first: once a page shows nothing unseen, the
+        # pages after it hold nothing new either.
+        exhausted = bool(links.articles) and unseen == 0
+        if exhausted:
+            self.logger.debug("listing %s holds no unseen article: not paginating", response.url)
+        if not exhausted and (self.params.max_pages is None or depth < self.params.max_pages):
+            # Walk page by page through "next" links where the pager has them,
+            # so that a run stops at the first page with nothing unseen.
+            for url in links.next_pages or links.pagination:
                 yield self.listing_request(url, depth + 1)
         for url, text in links.listings:
             if self.params.link_in_sections(url, text):
@@ -134,18 +181,29 @@ class ZsnewsSpider(scrapy.Spider):
 
     def _extract(self, response: Response) -> Article | None:
         canonical = self.site.canonical(response.url)
+        self.crawler.stats.inc_value("zsnews/article_pages")
         try:
             article = extract_article(canonical, response.text, lang=self.lang)
         except NotAnArticle as exc:
             self._last_reason = f"not an article: {exc}"
+            self._note_missing(canonical, DRIFT_FIELDS)
             return None
         except Exception as exc:  # a parser bug must not lose the page silently
-            self.logger.exception("parser failed on %s", response.url)
+            self.logger.error("parser failed on %s: %s: %s", response.url, type(exc).__name__, exc)
             self._last_reason = f"parser error: {type(exc).__name__}: {exc}"
+            self._note_missing(canonical, DRIFT_FIELDS)
             return None
+        self._note_missing(canonical, [f for f in DRIFT_FIELDS if not getattr(article, f)])
+        self.crawler.stats.inc_value(f"zsnews/extractor/{article.extractor}")
         article.fetched_url = response.url
         article.fetched_at = _now()
         return article
+
+    def _note_missing(self, url: str, fields: Any) -> None:
+        for name in fields:
+            self.crawler.stats.inc_value(f"zsnews/missing/{name}")
+            if len(self.missing_examples[name]) < 5:
+                self.missing_examples[name].append(url)
 
     def _finish(self, article: Article) -> Iterator[Any]:
         if not self.params.in_date_range(article.published):
