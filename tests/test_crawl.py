@@ -121,3 +121,16 @@ def test_since_until_keep_only_articles_in_range(mirror, tmp_path):
     assert result.returncode == 0
     stored = {r["article_id"] for r in open_readonly(db).query("SELECT article_id FROM articles")}
     assert stored == {rec["article_id"] for rec in cases if since <= rec["published"][:10] <= until}
+
+
+def test_max_pages_limits_how_deep_pagination_goes(mirror, tmp_path):
+    db = tmp_path / "a.db"
+    result = scrapy_crawl("zsnews_en", "-s", f"ZSNEWS_EN_BASE_URL={mirror.base_urls['en']}",
+                          "-s", f"ARCHIVE_DB={db}", "-a", "sections=News", "-a", "max_pages=1",
+                          "-s", "LOG_LEVEL=DEBUG")
+    assert result.returncode == 0
+    crawled = [line for line in result.stderr.splitlines() if "Crawled (200)" in line]
+    assert any("/News/index.html" in line for line in crawled)
+    assert not any("/News/index_2.html" in line or "/News/index_3.html" in line for line in crawled)
+    stored = {r["section"] for r in open_readonly(db).query("SELECT section FROM articles")}
+    assert stored == {'["News"]'}
