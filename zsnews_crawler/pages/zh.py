@@ -205,7 +205,7 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
         lang="zh",
         article_id=article_id,
         url=canonical_url(url),
-        section=_section(root, cms, cateid),
+        section=_section(page_blocks, cms, cateid),
         cateid=cateid,
         title=title,
         published=iso(parse_published(published_raw)),
@@ -280,10 +280,10 @@ def _strip_meta_paragraphs(stream: list[Block]) -> tuple[list[Block], dict[str, 
     return [b for i, b in enumerate(stream) if i not in drop], found
 
 
-def _section(root: lxml.html.HtmlElement, cms: dict[str, str], cateid: int | None) -> list[str]:
+def _section(page_blocks: list[Block], cms: dict[str, str], cateid: int | None) -> list[str]:
     if cateid in sel.ZH_CATEGORY_NAMES:
         return [sel.ZH_CATEGORY_NAMES[cateid]]
-    for block in blocks(root.body if root.find("body") is not None else root):
+    for block in page_blocks:
         if block.kind == "text" and sel.ZH_BREADCRUMB.search(block.text):
             crumb = sel.ZH_BREADCRUMB.split(block.text, maxsplit=1)[-1]
             parts = [collapse(p) for p in re.split(r">>|>|»|›", crumb)]
