@@ -17,7 +17,7 @@ def run_spiders(
     settings = get_project_settings()
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = {}
     for lang in langs:
         crawler = process.create_crawler(SPIDERS[lang])
