@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
-
 from ..dates import iso, parse_published
 from ..items import Article
 from ..urls import article_ref, canonical_url
 from . import selectors as sel
 from .common import Block, NotAnArticle, blocks, build_body, collapse, element_text, parse_html
-from .generic import generic_extract
+from .generic import fill_from_generic
 
 _FOOTER_MENU = re.compile(r"^About Zhongshan\s+News\s+Business\s+Culture", re.I)
 
@@ -111,14 +109,8 @@ def parse_en_article(url: str, html: str | bytes) -> Article:
                 if body.paragraphs:
                     extractor = "en-markup"
                     break
-    paragraphs = body.paragraphs
-    if not paragraphs and not body.images:
-        generic = generic_extract(lxml.html.tostring(root, encoding="unicode"), url)
-        if generic:
-            paragraphs = generic["paragraphs"]
-            title = title or generic["title"]
-            published_raw = published_raw or generic["date"]
-            extractor = "trafilatura"
+    paragraphs, title, published_raw, extractor = fill_from_generic(
+        root, url, body, title, published_raw, extractor)
 
     ref = article_ref(url)
     published = parse_published(published_raw)

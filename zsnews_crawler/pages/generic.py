@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+import lxml.html
+
 from . import common
 
 log = logging.getLogger(__name__)
@@ -29,3 +31,17 @@ def generic_extract(html: str, url: str) -> dict | None:
     if not paragraphs:
         return None
     return {"title": doc.title, "date": doc.date, "paragraphs": paragraphs}
+
+
+def fill_from_generic(
+    root: lxml.html.HtmlElement, url: str, body: common.Body, title: str | None,
+    published_raw: str | None, extractor: str,
+) -> tuple[list[str], str | None, str | None, str]:
+    """When the site-specific body is empty, take paragraphs (and any missing
+    title or date) from trafilatura; returns (paragraphs, title, date, extractor)."""
+    if body.paragraphs or body.images:
+        return body.paragraphs, title, published_raw, extractor
+    generic = generic_extract(lxml.html.tostring(root, encoding="unicode"), url)
+    if not generic:
+        return [], title, published_raw, extractor
+    return generic["paragraphs"], title or generic["title"], published_raw or generic["date"], "trafilatura"

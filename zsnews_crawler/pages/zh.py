@@ -26,7 +26,7 @@ from .common import (
     element_text,
     parse_html,
 )
-from .generic import generic_extract
+from .generic import fill_from_generic
 
 
 def labelled_fields(text: str) -> dict[str, str]:
@@ -183,14 +183,8 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
             editor = value
 
     body = build_body(body_stream, url)
-    paragraphs = body.paragraphs
-    if not paragraphs and not body.images:
-        generic = generic_extract(lxml.html.tostring(root, encoding="unicode"), url)
-        if generic:
-            paragraphs = generic["paragraphs"]
-            title = title or generic["title"]
-            published_raw = published_raw or generic["date"]
-            extractor = "trafilatura"
+    paragraphs, title, published_raw, extractor = fill_from_generic(
+        root, url, body, title, published_raw, extractor)
 
     if not title or not (published_raw or paragraphs):
         raise NotAnArticle("no title, or neither a date nor a body")
