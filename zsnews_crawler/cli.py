@@ -43,15 +43,26 @@ def main() -> None:
               help="Site folder with one subfolder per host (default: the bundled fixture site).")
 @click.option("--port-en", type=click.IntRange(0, 65535), default=0, help="Port for en.zsnews.cn (0: any free port).")
 @click.option("--port-zh", type=click.IntRange(0, 65535), default=0, help="Port for www.zsnews.cn (0: any free port).")
-def mirror(root: str | None, port_en: int, port_zh: int) -> None:
+@click.option("--faults", default=None, metavar="SPEC",
+              help="Inject faults, shares per kind: e.g. 500=0.1,503=0.1,reset=0.05,slow=0.02,truncate=0.05,"
+                   "404=0.02,redirect_loop=0.02,error_page=0.02,binary=0.02,huge=0.02,charset=0.05,tracking=0.3.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault decisions.")
+@click.option("--slow-seconds", type=click.FloatRange(min=0), default=3.0, show_default=True,
+              help="How long a 'slow' answer waits.")
+@click.option("--lasting-on", type=click.Choice(["articles", "all"]), default="articles", show_default=True,
+              help="Pages that lasting faults (404, redirect_loop, error_page, binary, huge, charset) may hit.")
+def mirror(root: str | None, port_en: int, port_zh: int, faults: str | None, seed: int,
+           slow_seconds: float, lasting_on: str) -> None:
     """Serve a local copy of both sites on 127.0.0.1 until interrupted.
 
-    Example: zsnews mirror --port-en 8001 --port-zh 8002
+    Example: zsnews mirror --port-en 8001 --port-zh 8002 --faults 503=0.2,reset=0.05 --seed 7
     """
+    options = {"slow_seconds": slow_seconds, "lasting_on": lasting_on} if faults else {}
     try:
-        running = start_mirror(root or default_root(), {"en": port_en, "zh": port_zh})
+        running = start_mirror(root or default_root(), {"en": port_en, "zh": port_zh},
+                               faults=faults, seed=seed, **options)
     except MirrorError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.UsageError(str(exc)) if "fault" in str(exc) else click.ClickException(str(exc)) from None
     for lang, url in running.base_urls.items():
         click.echo(f"{lang} {url}")
     sys.stdout.flush()
@@ -63,6 +74,9 @@ def mirror(root: str | None, port_en: int, port_zh: int) -> None:
         pass
     finally:
         running.shutdown()
+        if running.faults is not None:
+            injected = ", ".join(f"{k} {n}" for k, n in sorted(running.faults.injected.items()))
+            click.echo(f"faults injected: {injected or 'none'}", err=True)
 
 
 @main.command()

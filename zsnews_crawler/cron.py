@@ -22,6 +22,8 @@ from .runner import SPIDERS
 
 log = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+# In a spider's JOBDIR while a run is under way; left behind when the process is killed.
+RUNNING_MARKER = "zsnews-running"
 
 
 class LockHeld(Exception):
@@ -93,12 +95,25 @@ def run_crawl(
         for lang in langs:
             name = SPIDERS[lang]
             jobdir = archive_dir / "jobs" / name
-            if jobdir.exists():
+            marker = jobdir / RUNNING_MARKER
+            extra: dict[str, Any] = {}
+            if marker.exists():
+                # Killed (SIGKILL, OOM, power loss): Scrapy's queues and seen-requests
+                # file are not crash-safe, so the job state may hide pages never
+                # crawled. The archive is the durable state: start afresh, and walk
+                # the listings to their end, as the archive may have holes.
+                log.warning("the previous %s run did not close (killed?): dropping its job state %s "
+                            "and walking every listing page", name, jobdir)
+                shutil.rmtree(jobdir, ignore_errors=True)
+                extra["ZSNEWS_STOP_AT_KNOWN"] = False
+            elif jobdir.exists():
                 log.info("resuming the interrupted %s run from %s", name, jobdir)
+            jobdir.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(os.getpid()))
             base = process.spider_loader.load(name)
             # Each spider keeps its own JOBDIR (a per-spider setting).
             spidercls = type(base.__name__, (base,), {
-                "custom_settings": {**(base.custom_settings or {}), "JOBDIR": str(jobdir)},
+                "custom_settings": {**(base.custom_settings or {}), "JOBDIR": str(jobdir), **extra},
                 "__module__": base.__module__,
             })
             crawler = process.create_crawler(spidercls)
@@ -111,6 +126,9 @@ def run_crawl(
             reason = str(stats.get("finish_reason", "not started"))
             if reason == "finished":
                 shutil.rmtree(jobdir, ignore_errors=True)
+            elif "finish_reason" in stats:
+                # Closed in good order (e.g. Ctrl-C): the job state is whole, the next run resumes it.
+                (jobdir / RUNNING_MARKER).unlink(missing_ok=True)
             outcomes.append(SpiderOutcome(crawler.spidercls.name, reason,
                                           str(stats.get("zsnews/run_status", "failed")), stats))
         return outcomes

@@ -7,18 +7,29 @@ else from `PATH` (the site ignores parameters it does not know); a missing
 file is a 404 (with `ROOT/{host}/404.html` as its body when there is one).
 HTML is sent without a charset so that the page's own <meta> decides, as a
 browser would.
+
+With a fault plan (`start_mirror(root, faults="500=0.1,reset=0.05", seed=1)`,
+`zsnews mirror --faults SPEC --seed N`) the mirror misbehaves on purpose, the
+same way for the same seed: see zsnews_crawler.faults for the kinds.
 """
 
 from __future__ import annotations
 
 import mimetypes
+import socket
+import struct
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from . import faults as fx
+from .faults import FaultPlan, FaultSpecError
 
 HOSTS = {"en": "en.zsnews.cn", "zh": "www.zsnews.cn"}
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".json": "application/json",
@@ -65,7 +76,9 @@ def _content_type(path: Path, body: bytes) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def make_handler(folder: Path) -> type[BaseHTTPRequestHandler]:
+def make_handler(folder: Path, plan: FaultPlan | None = None) -> type[BaseHTTPRequestHandler]:
+    host = folder.name
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "zsnews-mirror/1"
         protocol_version = "HTTP/1.1"
@@ -80,6 +93,9 @@ def make_handler(folder: Path) -> type[BaseHTTPRequestHandler]:
             self._serve(send_body=True)
 
         def _serve(self, send_body: bool) -> None:
+            fault = plan.next_fault(host, self.path) if plan else None
+            if fault and self._serve_fault(fault, send_body):
+                return
             file, redirect = resolve(folder, self.path)
             if redirect:
                 self._send(301, b"", "text/plain", {"Location": redirect}, send_body)
@@ -89,18 +105,78 @@ def make_handler(folder: Path) -> type[BaseHTTPRequestHandler]:
                 self._send(404, body, "text/html", {}, send_body)
             else:
                 body = file.read_bytes()
-                self._send(200, body, _content_type(file, body), {}, send_body)
+                ctype = _content_type(file, body)
+                if plan is not None and ctype == "text/html":
+                    body, ctype = self._corrupt(fault, body, ctype)
+                if fault == "truncate":
+                    self._send_truncated(body, ctype)
+                else:
+                    self._send(200, body, ctype, {}, send_body)
+
+        def _serve_fault(self, fault: str, send_body: bool) -> bool:
+            """Answer with a fault that needs no page; False to serve the page (altered)."""
+            path, _, query = self.path.partition("?")
+            if fault in ("500", "502", "503"):
+                self._send(int(fault), f"<h1>{fault} Server Error</h1>".encode(), "text/html", {}, send_body)
+            elif fault == "404":
+                self._send(404, b"<h1>404 Not Found</h1>", "text/html", {}, send_body)
+            elif fault == "reset":
+                # SO_LINGER 0: closing sends a TCP reset instead of an orderly FIN.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+            elif fault == "redirect_loop":
+                location = path if "loop=1" in query else f"{path}?loop=1"
+                self._send(302, b"", "text/html", {"Location": location}, send_body)
+            elif fault == "error_page":
+                self._send(200, fx.error_page(host), "text/html; charset=utf-8", {}, send_body)
+            elif fault == "binary":
+                assert plan is not None
+                self._send(200, fx.binary_body(plan.seed, host, path), "text/html", {}, send_body)
+            elif fault == "slow":
+                assert plan is not None
+                time.sleep(plan.slow_seconds)  # past the client's timeout; then answer normally
+                return False
+            else:
+                return False
+            return True
+
+        def _corrupt(self, fault: str | None, body: bytes, ctype: str) -> tuple[bytes, str]:
+            assert plan is not None
+            path = urlsplit(self.path).path
+            if fault == "charset":
+                body, ctype = fx.wrong_charset(body, plan.charset_variant(host, path))
+            elif fault == "huge":
+                body = fx.pad_huge(body)
+            if plan.shares.get("tracking") and fx.article_ref(f"https://{host}{path}") is None:
+                body = fx.add_tracking(body, plan, host, path)
+            return body, ctype
+
+        def _send_truncated(self, body: bytes, ctype: str) -> None:
+            """Promise the whole body, send half of it, close."""
+            self.close_connection = True
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+            except OSError:
+                pass
 
         def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str],
                   send_body: bool) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+            except OSError:  # the client gave up (a slow answer past its timeout)
+                self.close_connection = True
 
     return Handler
 
@@ -110,6 +186,7 @@ class Mirror:
     """Servers for both hosts; `base_urls` maps lang to `http://127.0.0.1:PORT`."""
 
     servers: dict[str, ThreadingHTTPServer]
+    faults: FaultPlan | None = None
 
     @property
     def base_urls(self) -> dict[str, str]:
@@ -125,9 +202,31 @@ class MirrorError(Exception):
     pass
 
 
-def start_mirror(root: Path | str | None = None, ports: dict[str, int] | None = None) -> Mirror:
-    """Start serving in background threads (port 0 picks a free port)."""
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hung up (after a reset, a slow answer or a truncated body) is expected.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+def start_mirror(root: Path | str | None = None, ports: dict[str, int] | None = None,
+                 faults: str | dict[str, float] | FaultPlan | None = None, seed: int = 0,
+                 **fault_options: object) -> Mirror:
+    """Start serving in background threads (port 0 picks a free port).
+
+    `faults`: a fault SPEC such as "500=0.1,reset=0.05" (or a dict, or a
+    FaultPlan), decided from `seed`; `fault_options` are FaultPlan's
+    (slow_seconds, lasting_on, fault_robots). MirrorError for a bad SPEC.
+    """
     root = Path(root) if root else default_root()
+    plan: FaultPlan | None = None
+    if isinstance(faults, FaultPlan):
+        plan = faults
+    elif faults:
+        try:
+            plan = FaultPlan.from_spec(faults, seed, **fault_options)
+        except (FaultSpecError, TypeError) as exc:
+            raise MirrorError(f"bad fault specification: {exc}") from None
     ports = ports or {}
     servers: dict[str, ThreadingHTTPServer] = {}
     for lang, host in HOSTS.items():
@@ -135,7 +234,7 @@ def start_mirror(root: Path | str | None = None, ports: dict[str, int] | None = 
         if not folder.is_dir():
             raise MirrorError(f"{root} has no folder {host}/: not a site copy")
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", ports.get(lang, 0)), make_handler(folder))
+            server = _Server(("127.0.0.1", ports.get(lang, 0)), make_handler(folder, plan))
         except OSError as exc:
             for s in servers.values():
                 s.server_close()
@@ -143,12 +242,13 @@ def start_mirror(root: Path | str | None = None, ports: dict[str, int] | None = 
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True, name=f"mirror-{lang}").start()
         servers[lang] = server
-    return Mirror(servers)
+    return Mirror(servers, plan)
 
 
 @contextmanager
-def running_mirror(root: Path | str | None = None) -> Iterator[Mirror]:
-    mirror = start_mirror(root)
+def running_mirror(root: Path | str | None = None, **options: object) -> Iterator[Mirror]:
+    """start_mirror() as a context manager; options as start_mirror's."""
+    mirror = start_mirror(root, **options)  # type: ignore[arg-type]
     try:
         yield mirror
     finally:

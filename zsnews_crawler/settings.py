@@ -61,3 +61,6 @@ ZSNEWS_DRIFT_THRESHOLD = 0.3
 ZSNEWS_DRIFT_MIN_PAGES = 5
 # Incremental runs: skip articles the archive holds (spider argument full=1 to refetch all).
 ZSNEWS_INCREMENTAL = True
+# Stop paginating a listing at the first page with no unseen article (set
+# False to walk every page, e.g. after a crash left holes in the archive).
+ZSNEWS_STOP_AT_KNOWN = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 REAL_HOSTS = {"en": "en.zsnews.cn", "zh": "www.zsnews.cn"}
 # Hosts that mean the same site as the real host.
@@ -38,7 +38,10 @@ class ArticleRef:
 
 def article_ref(url: str) -> ArticleRef | None:
     """Identify an article URL of either site (on the real host or a mirror)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[": not a URL of ours
+        return None
     lang = lang_of(url)
     if lang == "en" or (lang is None and EN_ARTICLE.match(parts.path)):
         m = EN_ARTICLE.match(parts.path)
@@ -53,7 +56,10 @@ def article_ref(url: str) -> ArticleRef | None:
 
 
 def lang_of(url: str) -> str | None:
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
     for lang, aliases in HOST_ALIASES.items():
         if host in aliases:
             return lang
@@ -61,12 +67,27 @@ def lang_of(url: str) -> str | None:
 
 
 def strip_tracking(url: str) -> str:
-    parts = urlsplit(url)
+    """The URL without fragment and tracking parameters; the other parameters are
+    kept byte for byte (decoding and re-encoding them would change them)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     if not parts.query:
         return urlunsplit(parts._replace(fragment=""))
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not TRACKING_PARAMS.match(k)]
-    return urlunsplit(parts._replace(query=urlencode(kept), fragment=""))
+    kept = [pair for pair in parts.query.split("&")
+            if pair and not TRACKING_PARAMS.match(unquote_plus(pair.split("=", 1)[0]))]
+    return urlunsplit(parts._replace(query="&".join(kept), fragment=""))
+
+
+def join(base: str, href: str) -> str | None:
+    """urljoin, or None when the link cannot be a URL (e.g. "http://[")."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return None
+    return url
 
 
 @dataclass(frozen=True)
@@ -85,7 +106,10 @@ class SiteMap:
         return urlsplit(self.base_url).netloc.lower()
 
     def is_own(self, url: str) -> bool:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
         if parts.scheme not in ("http", "https"):
             return False
         netloc = parts.netloc.lower()
@@ -113,8 +137,8 @@ class SiteMap:
         href = (href or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             return None
-        url = urljoin(base, href)
-        if urlsplit(url).scheme not in ("http", "https"):
+        url = join(base, href)
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
             return None
         return url
 
@@ -125,4 +149,7 @@ def canonical_url(url: str) -> str:
     lang = lang_of(url)
     if lang is None:
         return strip_tracking(url)
-    return SiteMap(lang, f"https://{REAL_HOSTS[lang]}").canonical(url)
+    try:
+        return SiteMap(lang, f"https://{REAL_HOSTS[lang]}").canonical(url)
+    except ValueError:  # a port out of range, say: left as it is
+        return strip_tracking(url)

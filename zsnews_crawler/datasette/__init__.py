@@ -42,24 +42,18 @@ def register_plugin() -> None:
         pm.register(plugin, name="zsnews_search")
 
 
-def has_live_wal(path: str | os.PathLike[str]) -> bool:
-    """True when a writer's WAL file holds pages not yet in the database (a crawl may be running)."""
-    wal = Path(f"{path}-wal")
-    return wal.is_file() and wal.stat().st_size > 0
-
-
-def make_datasette(path: str | os.PathLike[str], immutable: bool | None = None):
+def make_datasette(path: str | os.PathLike[str], immutable: bool = False):
     """A Datasette instance serving the archive read-only, with metadata and plugin.
 
-    The file is opened immutable (fastest) unless a WAL file shows a writer
-    at work; then it is opened with mode=ro so that recent rows are seen.
+    Datasette reads a mutable file through `mode=ro` connections, so a
+    long-running server sees what later crawls write. `immutable=True` is
+    faster but only for a file nothing will write again (a copy, a release):
+    SQLite may return wrong results if an immutable file changes under it.
     """
     from datasette.app import Datasette
 
     register_plugin()
     path = str(path)
-    if immutable is None:
-        immutable = not has_live_wal(path)
     return Datasette(
         files=[] if immutable else [path],
         immutables=[path] if immutable else [],

@@ -7,15 +7,19 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import lxml.html
 import nh3
 from lxml import etree
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+    read_bom,
+)
 
 from ..items import Image
-from ..urls import canonical_url
+from ..urls import canonical_url, join
 from . import selectors as sel
 
 
@@ -41,20 +45,59 @@ def collapse(text: str | None) -> str:
     return _WS.sub(" ", text.replace(_BR, " ")).strip()
 
 
+def _multibyte(encoding: str) -> bool:
+    try:
+        return bool("中".encode(encoding, errors="ignore"))
+    except LookupError:
+        return False
+
+
 def decode(html: str | bytes, content_type: str | None = None) -> str:
-    """Decode page bytes by HTTP header, BOM, <meta charset> and sniffing."""
+    """Decode page bytes; the bytes decide over the labels, which servers get wrong.
+
+    A BOM wins; then the first of UTF-8, the declared encodings (HTTP header,
+    then <meta>) and GB18030 that decodes the bytes without error (GBK bytes
+    labelled UTF-8 do not decode as UTF-8; UTF-8 bytes labelled GBK do), a
+    single-byte declared encoding (which decodes anything) coming last; only
+    then a lossy decode by the labels.
+    """
+    return _CONTROL.sub("", _decode_keeping_controls(html, content_type))
+
+
+def _decode_keeping_controls(html: str | bytes, content_type: str | None = None) -> str:
     if isinstance(html, str):
         return html
+    bom, bom_bytes = read_bom(html)
+    if bom:
+        return html[len(bom_bytes):].decode(bom, "replace")
+    declared = [e for e in (http_content_type_encoding(content_type), html_body_declared_encoding(html)) if e]
+    candidates = ["utf-8", *[e for e in declared if _multibyte(e)], "gb18030",
+                  *[e for e in declared if not _multibyte(e)]]
+    for encoding in dict.fromkeys(candidates):
+        try:
+            return html.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
     _encoding, text = html_to_unicode(content_type, html)
     return text
 
 
+# Characters that do not occur in text: NUL and other controls, U+FFFD from undecodable bytes.
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+# Control characters that lxml (XML-compatible strings only) refuses: removed from pages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def parse_html(html: str | bytes) -> lxml.html.HtmlElement:
-    text = decode(html)
+    text = _decode_keeping_controls(html)
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     if not text.strip():
         raise NotAnArticle("empty page")
+    sample = text[:200_000]
+    if len(_JUNK.findall(sample)) > max(16, len(sample) // 50):
+        raise NotAnArticle("binary or undecodable content, not an HTML page")
+    text = _CONTROL.sub("", text)
     parser = lxml.html.HTMLParser(remove_comments=False, huge_tree=True)
     try:
         root = lxml.html.document_fromstring(text, parser=parser)
@@ -91,6 +134,25 @@ def _has_structure(el: lxml.html.HtmlElement) -> bool:
     return False
 
 
+MAX_DEPTH = 120
+
+
+def flatten_deep(root: lxml.html.HtmlElement, limit: int = MAX_DEPTH) -> None:
+    """Unwrap elements nested deeper than `limit` below `root` (keeping their text,
+    images and media), so that no walk over the tree runs out of stack: broken
+    pages nest thousands of unclosed <font> or <div> tags."""
+    depth = {root: 0}
+    deep = []
+    for el in root.iterdescendants():
+        parent = el.getparent()
+        level = depth.get(parent, 0) + 1
+        depth[el] = level
+        if level > limit and _is_element(el) and el.tag not in ("img", *MEDIA_TAGS):
+            deep.append(el)
+    for el in deep:
+        el.drop_tag()
+
+
 def blocks(el: lxml.html.HtmlElement, out: list[Block] | None = None) -> list[Block]:
     """Flatten an element into text blocks and images in document order.
 
@@ -99,6 +161,7 @@ def blocks(el: lxml.html.HtmlElement, out: list[Block] | None = None) -> list[Bl
     """
     if out is None:
         out = []
+        flatten_deep(el)
     buf: list[str] = []
 
     def flush() -> None:
@@ -162,7 +225,10 @@ def build_body(stream: Sequence[Block], page_url: str) -> Body:
         if block.kind == "img":
             if not block.src:
                 continue
-            previous_image = Image(url=canonical_url(urljoin(page_url, block.src.strip())))
+            src = join(page_url, block.src.strip())
+            if src is None:  # not a URL ("http://["): no image to keep
+                continue
+            previous_image = Image(url=canonical_url(src))
             images.append(previous_image)
             block.el.set("src", previous_image.url)
             kept.append(block.el)
@@ -217,7 +283,11 @@ def clean_html(elements: Iterable[lxml.html.HtmlElement], page_url: str) -> str:
             for attr in ("src", "href", "poster"):
                 value = attr_el.get(attr)
                 if value and not value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-                    attr_el.set(attr, urljoin(page_url, value.strip()))
+                    joined = join(page_url, value.strip())
+                    if joined is None:
+                        del attr_el.attrib[attr]
+                    else:
+                        attr_el.set(attr, joined)
         tail, el.tail = el.tail, None
         pieces.append(lxml.html.tostring(el, encoding="unicode"))
         el.tail = tail

@@ -19,6 +19,9 @@ def generic_extract(html: str, url: str) -> dict | None:
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_images=False, include_tables=False,
+            # Dates only from markup that says it is a date: the free-text search
+            # takes a footer's "Copyright © 2025" for a publication date.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # a generic extractor may fail on anything
         log.warning("trafilatura failed on %s: %s", url, exc)

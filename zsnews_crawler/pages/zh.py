@@ -8,13 +8,12 @@ text anchors (`发布时间：`, `来源：`, `责任编辑：`), then trafilatu
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 import lxml.html
 
 from ..dates import iso, parse_published
 from ..items import Article
-from ..urls import article_ref, canonical_url
+from ..urls import article_ref, canonical_url, join
 from . import selectors as sel
 from .common import (
     Block,
@@ -106,9 +105,10 @@ def _next_page(root: lxml.html.HtmlElement, url: str) -> str | None:
         href = a.get("href")
         if not href:
             continue
-        target = article_ref(urljoin(url, href))
+        joined = join(url, href)
+        target = article_ref(joined) if joined else None
         if target and target.article_id == ref.article_id and target.page == wanted:
-            return urljoin(url, href)
+            return joined
     return None
 
 
@@ -186,7 +186,9 @@ def parse_zh_article(url: str, html: str | bytes) -> Article:
     paragraphs, title, published_raw, extractor = fill_from_generic(
         root, url, body, title, published_raw, extractor)
 
-    if not title or not (published_raw or paragraphs):
+    # The generic extractor finds text on any page (an error page, a notice): alone,
+    # without a date, its text does not make the page an article.
+    if not title or not (published_raw or (paragraphs and extractor != "trafilatura")):
         raise NotAnArticle("no title, or neither a date nor a body")
 
     ref = article_ref(url)

@@ -16,6 +16,7 @@ from twisted.python.failure import Failure as TwistedFailure
 from ..dates import CST
 from ..items import Article, Failure
 from ..pages import NotAnArticle, extract_article, merge_pages
+from ..pages.common import decode
 from ..pages.listing import listing_links
 from ..params import ArgumentError, CrawlParams
 from ..storage import known_articles, retryable_failures, settled_failures
@@ -25,6 +26,12 @@ from ..urls import REAL_HOSTS, SiteMap, article_ref
 DRIFT_FIELDS = ("title", "published", "body_text")
 
 
+def page_text(response: Response) -> str:
+    """The response's text, decoded by its bytes first (servers mislabel charsets)."""
+    content_type = response.headers.get("Content-Type")
+    return decode(response.body, content_type.decode("latin-1") if content_type else None)
+
+
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -32,6 +39,8 @@ def _now() -> str:
 class ZsnewsSpider(scrapy.Spider):
     lang: str = ""
     base_url_setting: str = ""
+
+    stop_at_known = True
 
     def __init__(
         self, *args: Any, since: str | None = None, until: str | None = None,
@@ -62,6 +71,9 @@ class ZsnewsSpider(scrapy.Spider):
         base = str(crawler.settings.get(cls.base_url_setting) or spider.site.base_url).rstrip("/")
         spider.site = SiteMap(spider.lang, base)
         spider.archive_path = crawler.settings.get("ARCHIVE_DB")
+        # False after a crash: the archive may have holes, so listings are walked
+        # to their end instead of stopping at the first page with nothing unseen.
+        spider.stop_at_known = crawler.settings.getbool("ZSNEWS_STOP_AT_KNOWN", True)
         if crawler.settings.getbool("ZSNEWS_INCREMENTAL", True) and not spider.params.full:
             spider.known = known_articles(spider.archive_path, spider.lang)
             spider.settled = settled_failures(spider.archive_path, spider.lang)
@@ -114,16 +126,23 @@ class ZsnewsSpider(scrapy.Spider):
             return None
         self.requested.add(ref.article_id)
         self.crawler.stats.inc_value("zsnews/article_requests")
+        # dont_filter: the spider deduplicates articles by id itself; with the
+        # scheduler's filter, a redirect loop back to the article's URL would be
+        # dropped silently instead of ending in a failure.
         return scrapy.Request(
             url, callback=self.parse_article, errback=self.on_error,
-            meta={"zsnews_kind": "article"},
+            meta={"zsnews_kind": "article"}, dont_filter=True,
         )
 
     # --- callbacks --------------------------------------------------------------
 
     def parse_listing(self, response: Response, depth: int = 1) -> Iterator[Any]:
         """Follow a listing page's article, pagination and menu links."""
-        links = listing_links(response.url, response.text, self.site)
+        try:
+            links = listing_links(response.url, page_text(response), self.site)
+        except NotAnArticle as exc:  # empty or binary: nothing to follow, but not silently
+            yield self._failure(response.url, "not_listing", f"listing: {exc}", response.status)
+            return
         self.crawler.stats.inc_value("zsnews/listing_pages")
         unseen = 0
         for url in links.articles:
@@ -135,7 +154,7 @@ class ZsnewsSpider(scrapy.Spider):
                 yield request
         # Listings run newest first: once a page shows nothing unseen, the
         # pages after it hold nothing new either.
-        exhausted = bool(links.articles) and unseen == 0
+        exhausted = bool(links.articles) and unseen == 0 and self.stop_at_known
         if exhausted:
             self.logger.debug("listing %s holds no unseen article: not paginating", response.url)
         if not exhausted and (self.params.max_pages is None or depth < self.params.max_pages):
@@ -183,7 +202,7 @@ class ZsnewsSpider(scrapy.Spider):
         canonical = self.site.canonical(response.url)
         self.crawler.stats.inc_value("zsnews/article_pages")
         try:
-            article = extract_article(canonical, response.text, lang=self.lang)
+            article = extract_article(canonical, page_text(response), lang=self.lang)
         except NotAnArticle as exc:
             self._last_reason = f"not an article: {exc}"
             self._note_missing(canonical, DRIFT_FIELDS)
@@ -226,10 +245,16 @@ class ZsnewsSpider(scrapy.Spider):
         """Every request that fails for good becomes a row in `failures`."""
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return  # robots.txt forbade it, or a middleware chose to skip it
+            if "robots.txt" in failure.getErrorMessage():
+                return  # robots.txt forbade it: not a failure of the page
         if failure.check(HttpError):
             status = failure.value.response.status
             kind, reason = f"http_{status}", f"HTTP {status}"
+        elif failure.check(IgnoreRequest):
+            # e.g. "max redirections reached" (a redirect loop): a lasting failure.
+            status = None
+            kind = "redirect" if "redirect" in failure.getErrorMessage() else "ignored"
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
         else:
             status = None
             kind = "network"
