@@ -134,3 +134,25 @@ def test_max_pages_limits_how_deep_pagination_goes(mirror, tmp_path):
     assert not any("/News/index_2.html" in line or "/News/index_3.html" in line for line in crawled)
     stored = {r["section"] for r in open_readonly(db).query("SELECT section FROM articles")}
     assert stored == {'["News"]'}
+
+
+def test_a_parser_crash_is_recorded_as_parse_error_not_lost(mirror, tmp_path, monkeypatch):
+    """The spider's callback turns an unexpected parser exception into a failure row."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from zsnews_crawler.items import Failure
+    from zsnews_crawler.spiders import base
+    from zsnews_crawler.spiders.en import EnglishSpider
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(base, "extract_article", broken)
+    crawler = get_crawler(EnglishSpider, {"ARCHIVE_DB": str(tmp_path / "a.db")})
+    spider = EnglishSpider.from_crawler(crawler)
+    url = "https://en.zsnews.cn/News/content/376/40943.html"
+    response = HtmlResponse(url, body=b"<html><body>x</body></html>", request=Request(url))
+    out = list(spider.parse_article(response))
+    assert len(out) == 1 and isinstance(out[0], Failure)
+    assert out[0].kind == "parse_error" and "KeyError" in out[0].reason and out[0].url == url

@@ -170,7 +170,7 @@ class ZsnewsSpider(scrapy.Spider):
         """Extract an article; a paginated one is completed page by page."""
         article = self._extract(response)
         if article is None:
-            yield self._failure(response.url, "not_article", self._last_reason, response.status)
+            yield self._failure(response.url, self._last_kind, self._last_reason, response.status)
             return
         if article.next_page:
             yield self._next_page_request(article, [])
@@ -182,7 +182,7 @@ class ZsnewsSpider(scrapy.Spider):
         if page is None:
             # Keep what the earlier pages gave rather than losing the article.
             self.logger.warning("page %s of %s failed: %s", response.url, first.url, self._last_reason)
-            yield self._failure(response.url, "not_article", self._last_reason, response.status)
+            yield self._failure(response.url, self._last_kind, self._last_reason, response.status)
             yield from self._finish(merge_pages(first, pages))
             return
         pages = [*pages, page]
@@ -204,12 +204,12 @@ class ZsnewsSpider(scrapy.Spider):
         try:
             article = extract_article(canonical, page_text(response), lang=self.lang)
         except NotAnArticle as exc:
-            self._last_reason = f"not an article: {exc}"
+            self._last_kind, self._last_reason = "not_article", f"not an article: {exc}"
             self._note_missing(canonical, DRIFT_FIELDS)
             return None
         except Exception as exc:  # a parser bug must not lose the page silently
             self.logger.error("parser failed on %s: %s: %s", response.url, type(exc).__name__, exc)
-            self._last_reason = f"parser error: {type(exc).__name__}: {exc}"
+            self._last_kind, self._last_reason = "parse_error", f"parser error: {type(exc).__name__}: {exc}"
             self._note_missing(canonical, DRIFT_FIELDS)
             return None
         self._note_missing(canonical, [f for f in DRIFT_FIELDS if not getattr(article, f)])
@@ -235,6 +235,8 @@ class ZsnewsSpider(scrapy.Spider):
 
     # --- errors -----------------------------------------------------------------
 
+    # Why the last _extract() returned None (Scrapy calls callbacks one at a time).
+    _last_kind = "not_article"
     _last_reason = ""
 
     def _failure(self, url: str, kind: str, reason: str, status: int | None = None) -> Failure:
