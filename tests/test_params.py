@@ -40,3 +40,18 @@ def test_date_range_is_inclusive_of_both_ends():
     p = CrawlParams.from_args("2024-03-05", "2024-03-06")
     assert p.in_date_range("2024-03-05T00:00:00+08:00") and p.in_date_range("2024-03-06T23:59:00+08:00")
     assert not p.in_date_range("2024-03-04T23:59:00+08:00") and not p.in_date_range("2024-03-07T00:00:00+08:00")
+
+
+def test_listing_walk_stops_at_a_page_with_nothing_new_or_a_known_oldest_article():
+    from zsnews_crawler.spiders.base import listing_exhausted
+
+    known = {10, 9, 8, 7}.__contains__
+
+    def is_new(i):
+        return not known(i)
+
+    assert listing_exhausted([10, 9, 8], is_new)  # nothing unseen
+    assert listing_exhausted([12, 11, 10, 9], is_new)  # newest first, oldest known
+    assert not listing_exhausted([12, 11], is_new)  # all new: the next page may hold more
+    assert not listing_exhausted([12, 7, 11, 3], is_new)  # not chronological, 3 unknown: keep going
+    assert not listing_exhausted([], is_new)  # a menu page: no evidence either way

@@ -101,9 +101,10 @@ def _next_page(root: lxml.html.HtmlElement, url: str) -> str | None:
     if ref is None:
         return None
     wanted = ref.page + 1
+    marker = f"{ref.article_id}_{wanted}"  # in every next-page URL: skips other links cheaply
     for a in root.iter("a"):
         href = a.get("href")
-        if not href:
+        if not href or marker not in href:
             continue
         joined = join(url, href)
         target = article_ref(joined) if joined else None

@@ -26,6 +26,21 @@ from ..urls import REAL_HOSTS, SiteMap, article_ref
 DRIFT_FIELDS = ("title", "published", "body_text")
 
 
+def listing_exhausted(ids: list[int], is_new: Any) -> bool:
+    """Whether the pages after this listing page can hold nothing new.
+
+    Listings run newest first: a page with no unseen article ends the walk;
+    so does a page whose ids strictly decrease (a plain chronological list,
+    no older "hot" items mixed in) and whose oldest article is known.
+    """
+    if not ids:
+        return False
+    if not any(is_new(i) for i in ids):
+        return True
+    newest_first = all(a > b for a, b in zip(ids, ids[1:], strict=False))
+    return newest_first and not is_new(ids[-1])
+
+
 def page_text(response: Response) -> str:
     """The response's text, decoded by its bytes first (servers mislabel charsets)."""
     content_type = response.headers.get("Content-Type")
@@ -144,17 +159,15 @@ class ZsnewsSpider(scrapy.Spider):
             yield self._failure(response.url, "not_listing", f"listing: {exc}", response.status)
             return
         self.crawler.stats.inc_value("zsnews/listing_pages")
-        unseen = 0
+        ids: list[int] = []
         for url in links.articles:
             ref = article_ref(self.site.canonical(url))
-            if ref is not None and self.is_new(ref.article_id):
-                unseen += 1
+            if ref is not None:
+                ids.append(ref.article_id)
             request = self.article_request(url)
             if request is not None:
                 yield request
-        # Listings run newest first: once a page shows nothing unseen, the
-        # pages after it hold nothing new either.
-        exhausted = bool(links.articles) and unseen == 0 and self.stop_at_known
+        exhausted = self.stop_at_known and listing_exhausted(ids, self.is_new)
         if exhausted:
             self.logger.debug("listing %s holds no unseen article: not paginating", response.url)
         if not exhausted and (self.params.max_pages is None or depth < self.params.max_pages):
