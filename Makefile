@@ -14,11 +14,25 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(VENV)/bin/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/zsnews demo --db archive/demo.db
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
+
+# make bench: every benchmark at full size (about 15 minutes), writes bench/RESULTS.md.
+bench: $(BENCH_STAMP)
+	$(VENV)/bin/python bench/run.py
+
+# make bench-quick: every benchmark at small size (under 2 minutes); asserts nothing about speed.
+bench-quick: $(BENCH_STAMP)
+	$(VENV)/bin/python bench/run.py --quick --out bench/out
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,1 @@
+"""Benchmarks of zsnews-crawler against the alternatives; run `python bench/run.py [--quick]`."""
