@@ -14,19 +14,25 @@ substring, whatever a word segmenter would have made of the text. The lone
 last character keeps two runs apart (a phrase cannot run over a comma) and
 lets a one-character query (``港``) work as the prefix query ``港*``.
 
-Tables (created by storage's migration ``002_search``):
+Tables (created by storage's migrations ``003_search`` and ``004_search_meta``):
 
 * ``articles_search(search_id, article_key, title, body)``: the index text
   of each article's title and body_text, one row per article.
 * ``articles_search_fts``: an FTS5 index with ``articles_search`` as its
   external content, kept in step by triggers.
+* ``articles_search_meta(search_id, article_key, lang, published)``: a
+  narrow copy of what ranking and the usual filters need, so that the
+  ranking query reads neither the wide ``articles`` rows nor the index
+  text; the article rows are read for the hits kept only.
 
 Snippets are cut from the original body_text: FTS5's ``highlight()`` marks
-the matched tokens in the index text, and the offsets are mapped back.
+the matched tokens in the index text, and the offsets are mapped back (for
+the part of the body a snippet can show only).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import sqlite3
 import unicodedata
@@ -39,6 +45,9 @@ from .items import Article
 
 CONTENT_TABLE = "articles_search"
 FTS_TABLE = "articles_search_fts"
+# What the ranking query sorts and filters on, one narrow row per article. The statements that read or
+# write it name it literally (SQL is formatted with a fixed set of names only: tests/test_hostile.py).
+META_TABLE = "articles_search_meta"
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 # bm25 weights of the FTS columns (title, body): a hit in the title counts more.
 RANK = f"bm25({FTS_TABLE}, 5.0, 1.0)"
@@ -55,6 +64,10 @@ _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 _COLUMN_FILTER = re.compile(r"^-?(\w+):(.*)$", re.S)
 # FTS5 highlight() markers: control characters never found in normalised text.
 _OPEN, _CLOSE = "\x02", "\x03"
+_MARK = re.compile(f"[{_OPEN}{_CLOSE}]")
+# Index characters past the first match that a snippet can still show: it shows 160 columns, at most
+# 160 characters of the original, and a CJK character takes 3 index characters ("bigram + space").
+SNIPPET_WINDOW = 1024
 
 
 class SearchError(ValueError):
@@ -119,8 +132,9 @@ def _index_text_with_origins(text: str) -> tuple[str, list[tuple[int, int]]]:
 # --- keeping the index ---------------------------------------------------------
 
 def create_index(conn: sqlite3.Connection) -> None:
-    """Create the (empty) search tables and their triggers, replacing any old ones."""
+    """Create the (empty) search tables, replacing any old ones (rebuild() adds the triggers)."""
     conn.execute(f"DROP TABLE IF EXISTS [{FTS_TABLE}]")
+    conn.execute(f"DROP TABLE IF EXISTS [{META_TABLE}]")
     conn.execute(f"DROP TABLE IF EXISTS [{CONTENT_TABLE}]")
     conn.execute(f"""CREATE TABLE [{CONTENT_TABLE}] (
         search_id INTEGER PRIMARY KEY,
@@ -132,6 +146,29 @@ def create_index(conn: sqlite3.Connection) -> None:
         f"CREATE VIRTUAL TABLE [{FTS_TABLE}] USING fts5(title, body, content='{CONTENT_TABLE}', "
         f"content_rowid='search_id', tokenize='{TOKENIZE}')"
     )
+    _create_meta(conn)
+
+
+def _create_meta(conn: sqlite3.Connection) -> None:
+    conn.execute(f"""CREATE TABLE [{META_TABLE}] (
+        search_id INTEGER PRIMARY KEY,
+        article_key TEXT NOT NULL,
+        lang TEXT,
+        published TEXT
+    )""")
+
+
+def _fill_meta(conn: sqlite3.Connection) -> None:
+    conn.execute(f"""INSERT INTO articles_search_meta (search_id, article_key, lang, published)
+                     SELECT s.search_id, s.article_key, a.lang, a.published FROM [{CONTENT_TABLE}] s
+                     JOIN articles a ON a.id = s.article_key""")
+
+
+def add_meta(conn: sqlite3.Connection) -> None:
+    """Create and fill the ranking table beside an existing index (an upgrade: no re-indexing)."""
+    conn.execute(f"DROP TABLE IF EXISTS [{META_TABLE}]")
+    _create_meta(conn)
+    _fill_meta(conn)
 
 
 def _create_triggers(conn: sqlite3.Connection) -> None:
@@ -159,6 +196,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
             ((key, index_text(title), index_text(body)) for key, title, body in rows),
         )
         conn.execute(f"INSERT INTO [{FTS_TABLE}] ([{FTS_TABLE}]) VALUES ('rebuild')")
+        _fill_meta(conn)
         _create_triggers(conn)
         count = conn.execute(f"SELECT count(*) FROM [{CONTENT_TABLE}]").fetchone()[0]
     except BaseException:
@@ -176,16 +214,29 @@ def index_article(conn: sqlite3.Connection, article_key: str, article: Article) 
             ON CONFLICT(article_key) DO UPDATE SET title = excluded.title, body = excluded.body""",
         [article_key, index_text(article.title), index_text(article.body_text)],
     )
+    conn.execute(
+        f"""INSERT OR REPLACE INTO articles_search_meta (search_id, article_key, lang, published)
+            SELECT search_id, article_key, ?, ? FROM [{CONTENT_TABLE}] WHERE article_key = ?""",
+        [article.lang, article.published, article_key],
+    )
 
 
 def remove_article(conn: sqlite3.Connection, article_key: str) -> None:
     """Drop one article from the index."""
+    conn.execute(f"""DELETE FROM articles_search_meta WHERE search_id IN
+                     (SELECT search_id FROM [{CONTENT_TABLE}] WHERE article_key = ?)""", [article_key])
     conn.execute(f"DELETE FROM [{CONTENT_TABLE}] WHERE article_key = ?", [article_key])
 
 
 def has_index(conn: sqlite3.Connection) -> bool:
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [FTS_TABLE]).fetchone()
     return row is not None
+
+
+def _search_tables(conn: sqlite3.Connection) -> set[str]:
+    """Which of the FTS and meta tables the archive has."""
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE name IN (?, ?)", [FTS_TABLE, META_TABLE])
+    return {name for (name,) in rows}
 
 
 # --- queries --------------------------------------------------------------------
@@ -391,22 +442,38 @@ def search(
     Raises SearchError for a query FTS5 cannot parse, IndexMissing when the
     archive has no search index.
     """
-    if not has_index(conn):
+    tables = _search_tables(conn)
+    if FTS_TABLE not in tables:
         raise IndexMissing("the archive has no search index")
     expression = compile_query(query)
-    clauses, params = (filters or Filters()).where("a")
+    filters = filters or Filters()
+    # Rank and filter on FTS5 + the narrow meta table (lang and dates are in it): the wide articles rows
+    # (body_text) are read for the `limit` hits kept only. A filter on section or source, or an archive
+    # opened read-only before migration 004, joins the articles rows into the ranking instead.
+    narrow = META_TABLE in tables and not (filters.section or filters.source)
+    alias = "m" if narrow else "a"
+    clauses, params = filters.where(alias)
     params["match"] = expression
     params["limit"] = -1 if limit is None else limit
-    sql = f"""
-        SELECT f.rowid, a.id, a.lang, a.title, a.published, a.source, a.section, a.url, a.body_text,
-               {RANK} AS score
-        FROM [{FTS_TABLE}] f
-        JOIN [{CONTENT_TABLE}] s ON s.search_id = f.rowid
-        JOIN articles a ON a.id = s.article_key
-        WHERE [{FTS_TABLE}] MATCH :match {''.join(' AND ' + c for c in clauses)}
-        ORDER BY score, a.published DESC, a.id
-        LIMIT :limit
-    """
+    if narrow:
+        ranked = f"""
+            SELECT f.rowid AS search_id, m.article_key AS article_key, m.published AS published, {RANK} AS score
+            FROM [{FTS_TABLE}] f JOIN articles_search_meta m ON m.search_id = f.rowid
+            WHERE [{FTS_TABLE}] MATCH :match {''.join(' AND ' + c for c in clauses)}
+            ORDER BY score, m.published DESC, m.article_key
+            LIMIT :limit"""
+    else:
+        ranked = f"""
+            SELECT f.rowid AS search_id, a.id AS article_key, a.published AS published, {RANK} AS score
+            FROM [{FTS_TABLE}] f JOIN [{CONTENT_TABLE}] s ON s.search_id = f.rowid
+            JOIN articles a ON a.id = s.article_key
+            WHERE [{FTS_TABLE}] MATCH :match {''.join(' AND ' + c for c in clauses)}
+            ORDER BY score, a.published DESC, a.id
+            LIMIT :limit"""
+    sql = ("WITH ranked AS (" + ranked + """)
+        SELECT r.search_id, a.id, a.lang, a.title, a.published, a.source, a.section, a.url, a.body_text, r.score
+        FROM ranked r JOIN articles a ON a.id = r.article_key
+        ORDER BY r.score, r.published DESC, r.article_key""")
     hits = []
     for row in conn.execute(sql, params).fetchall():
         rowid, key, lang, title, published, source, section, url, body, score = row
@@ -430,8 +497,80 @@ def _width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
-def matched_spans(original: str, highlighted: str | None) -> list[tuple[int, int]]:
-    """Spans of `original` matched by the query, from highlight() output on its index text."""
+def matched_spans(
+    original: str, highlighted: str | None, window: int = SNIPPET_WINDOW
+) -> list[tuple[int, int]]:
+    """Spans of `original` matched by the query, from highlight() output on its index text.
+
+    Only the marks up to `window` index characters after the first one count: what a snippet can
+    show. The index text of `original` is produced up to the last of them only, one offset per
+    piece (each piece maps character for character onto `original`), so the cost follows the
+    position of the first match rather than the length of the body. For the part a snippet shows
+    the result is that of `_matched_spans_full`.
+    """
+    if not highlighted or _OPEN not in highlighted:
+        return []
+    marked: list[tuple[int, int]] = []
+    removed = start = 0  # markers seen so far: a marker's position in the index text is its own minus these
+    first: int | None = None
+    cut = len(highlighted)
+    for mark in _MARK.finditer(highlighted):
+        position = mark.start() - removed
+        if mark.group() == _OPEN:
+            if first is None:
+                first = position
+            elif position > first + window:
+                cut = mark.start()
+                break
+            start = position
+        else:
+            marked.append((start, position))
+        removed += 1
+    if not marked:
+        return []
+    plain = _MARK.sub("", highlighted[:cut])
+    stop = marked[-1][1]
+    # One entry per index piece: where it starts in the index text, and in `original` (-1: a separator).
+    piece_starts: list[int] = []
+    piece_origins: list[int] = []
+    soup: list[str] = []
+    at = 0
+    for piece, origin in _index_pieces(original):
+        piece_starts.append(at)
+        piece_origins.append(origin)
+        soup.append(piece)
+        at += len(piece)
+        if at >= stop:
+            break
+    common = min(at, len(plain))
+    if at < stop or plain[:common] != "".join(soup)[:common]:
+        return []  # the index is stale for this article: no highlighting rather than a wrong one
+    spans: list[tuple[int, int]] = []
+    for a, b in marked:
+        lo = hi = -1
+        i = bisect.bisect_right(piece_starts, a) - 1
+        while i < len(piece_starts) and piece_starts[i] < b:
+            origin = piece_origins[i]
+            if origin >= 0:
+                piece_end = piece_starts[i + 1] if i + 1 < len(piece_starts) else at
+                s = origin + max(a, piece_starts[i]) - piece_starts[i]
+                e = origin + min(b, piece_end) - piece_starts[i]
+                if e > s:
+                    lo = s if lo < 0 else min(lo, s)
+                    hi = max(hi, e)
+            i += 1
+        if lo < 0:
+            continue
+        if spans and lo < spans[-1][1]:  # overlapping bigrams of two terms; adjacent terms stay apart
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+def _matched_spans_full(original: str, highlighted: str | None) -> list[tuple[int, int]]:
+    """matched_spans over the whole body, one origin per index character: the reference the tests
+    check matched_spans against (slower; not used by search)."""
     if not highlighted:
         return []
     plain: list[str] = []

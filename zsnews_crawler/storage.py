@@ -93,10 +93,16 @@ def _m003_search(db: sqlite_utils.Database) -> None:
     search.rebuild(db.conn)
 
 
+def _m004_search_meta(db: sqlite_utils.Database) -> None:
+    # The narrow table search ranks and filters on (articles_search_meta), filled from the index.
+    search.add_meta(db.conn)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_revisions_runs", _m002_revisions_runs),
     ("003_search", _m003_search),
+    ("004_search_meta", _m004_search_meta),
 ]
 
 
