@@ -111,6 +111,7 @@ def run_stages(args: argparse.Namespace, only: list[str], workdir: Path, results
 
 
 def write(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     m = results["machine"]
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
     head = [
