@@ -57,3 +57,13 @@ def test_demo_crawls_the_bundled_site_and_prints_the_summary(tmp_path):
     assert f"total: en {n_en}, zh {n_zh}" in result.stdout
     assert "failures: 2" in result.stdout
     assert "Business > Investment Climate" in result.stdout and "本地" in result.stdout
+
+
+def test_every_command_has_an_example_and_is_documented():
+    docs = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        assert f"zsnews {name}" in docs or (name == "demo" and "make demo" in docs), name
+        help_text = command.help or ""
+        assert help_text.strip(), name
+        if name != "demo":
+            assert "Example:" in help_text or "zsnews" in help_text, name

@@ -118,7 +118,10 @@ def print_summary(db) -> None:
 @main.command()
 @db_option
 def summary(db_path: str | None) -> None:
-    """Short summary of the archive: articles per language and section, failures."""
+    """Short summary of the archive: articles per language and section, failures.
+
+    Example: zsnews summary --db archive/demo.db
+    """
     print_summary(_open_readonly(db_path))
 
 
