@@ -19,7 +19,6 @@ ZH_ARTICLE = re.compile(
     r"^/(?P<channel>[A-Za-z0-9_]+)/index/view/(?:cateid/(?P<cateid>\d+)/)?"
     r"id/(?P<id>\d+)(?:_(?P<page>\d+))?\.html$"
 )
-ZH_API = re.compile(r"^/api/mobile/getlist\.html$")
 
 # Query parameters that only track the visitor; they never select content.
 TRACKING_PARAMS = re.compile(r"^(utm_[a-z]+|from|spm|share|isappinstalled|timestamp|fbclid)$", re.I)

@@ -4,7 +4,6 @@ text blocks and images, caption credits, and body HTML sanitising."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -299,7 +298,3 @@ def clean_html(elements: Iterable[lxml.html.HtmlElement], page_url: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     ).strip()
-
-
-def nfc(text: str | None) -> str | None:
-    return unicodedata.normalize("NFC", text) if text is not None else None

@@ -28,17 +28,6 @@ ZH_DATE_LABEL = re.compile(
     r"(?P<date>[0-9０-９]{4}\s*[-－/／.年][0-9０-９]{1,2}\s*[-－/／.月][0-9０-９]{1,2}\s*日?"
     r"(?:[\s\u3000]*[0-9０-９]{1,2}\s*[:：][0-9０-９]{1,2}(?:\s*[:：][0-9０-９]{1,2})?)?)"
 )
-ZH_SOURCE = re.compile(r"来源(?:于)?\s*[:：]\s*(?P<v>[^\s\u3000|｜　]+(?:\s[A-Za-z][^\s|]*)*)")
-ZH_EDITOR = re.compile(r"(?:责任编辑|编辑)\s*[:：]\s*(?P<v>[\u4e00-\u9fffA-Za-z·]+(?:[ 、,，][\u4e00-\u9fff]{2,4})*)")
-ZH_AUTHOR = re.compile(
-    r"(?:作者|记者)\s*[:：]\s*(?P<v>[\u4e00-\u9fffA-Za-z·]+(?:[ 、,，][\u4e00-\u9fff]{2,4})*)"
-)
-_NAMES = r"[\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4})*"
-# A byline paragraph: "文/记者 王五 通讯员 赵六", "中山日报记者 王五", "本报记者 王五".
-ZH_BYLINE = re.compile(
-    rf"^[（(]?\s*(?:文\s*[/／]\s*)?(?:中山日报|本报|中山日报社)?\s*(?:记者|作者)\s*[:：]?\s*(?P<names>{_NAMES})"
-    rf"(?:\s*(?:通讯员|实习生)\s*[:：]?\s*(?P<more>{_NAMES}))?\s*[）)]?$"
-)
 # An editor line inside the body: "责任编辑：李四", "（编辑：李四）".
 ZH_EDITOR_LINE = re.compile(r"^[（(]?\s*(?:责任编辑|编辑)\s*[:：]\s*(?P<v>[^）)]+?)\s*[）)]?$")
 ZH_SOURCE_LINE = re.compile(r"^[（(]?\s*来源\s*[:：]\s*(?P<v>[^）)]+?)\s*[）)]?$")
@@ -49,7 +38,6 @@ ZH_CMS_FIELD = re.compile(r"<!--\s*(?P<name>[^\s<>-]+)\s*begin\s*-->(?P<value>.*
 ZH_ARTICLE_ID_XPATH = "//input[@id='ArticleID']/@value"
 ZH_BREADCRUMB = re.compile(r"(?:当前位置|现在位置|您的位置)\s*[:：]")
 ZH_TITLE_SUFFIX = re.compile(r"\s*[_\-|｜]\s*中山网.*$")
-ZH_NEXT_PAGE_TEXT = re.compile(r"^\s*(下一页|下页|›|»|>)\s*$")
 
 # --- Image credits (both sites) -----------------------------------------------
 CREDITS = [
