@@ -287,19 +287,20 @@ def article_record(db: sqlite_utils.Database, article_key: str) -> dict | None:
     return record
 
 
-def known_articles(path: str | os.PathLike[str], lang: str) -> dict[int, str | None]:
-    """Article ids of one language already in the archive, with their publication
-    time; empty when there is no archive yet."""
+def _rows_if_archived(path: str | os.PathLike[str], sql: str, params: list) -> list[tuple]:
+    """Rows of a read-only query, or none when there is no archive yet (a first run)."""
     if not Path(path).is_file():
-        return {}
+        return []
     db = open_readonly(path)
     try:
-        return {
-            row[0]: row[1]
-            for row in db.execute("SELECT article_id, published FROM articles WHERE lang = ?", [lang])
-        }
+        return db.execute(sql, params).fetchall()
     finally:
         db.conn.close()
+
+
+def known_articles(path: str | os.PathLike[str], lang: str) -> dict[int, str | None]:
+    """Article ids of one language already in the archive, with their publication time."""
+    return dict(_rows_if_archived(path, "SELECT article_id, published FROM articles WHERE lang = ?", [lang]))
 
 
 _RETRYABLE = "(kind = 'network' OR COALESCE(status, 0) >= 500 OR COALESCE(status, 0) IN (408, 429))"
@@ -308,27 +309,11 @@ _RETRYABLE = "(kind = 'network' OR COALESCE(status, 0) >= 500 OR COALESCE(status
 def settled_failures(path: str | os.PathLike[str], lang: str) -> set[str]:
     """URLs that failed for a lasting reason (not an article, 404): an incremental
     run does not fetch them again."""
-    if not Path(path).is_file():
-        return set()
-    db = open_readonly(path)
-    try:
-        return {row[0] for row in db.execute(
-            f"SELECT url FROM failures WHERE lang = ? AND NOT {_RETRYABLE}", [lang])}
-    finally:
-        db.conn.close()
+    sql = f"SELECT url FROM failures WHERE lang = ? AND NOT {_RETRYABLE}"
+    return {url for (url,) in _rows_if_archived(path, sql, [lang])}
 
 
 def retryable_failures(path: str | os.PathLike[str], lang: str) -> list[str]:
     """URLs whose last fetch failed for a reason that may pass (server errors, network)."""
-    if not Path(path).is_file():
-        return []
-    db = open_readonly(path)
-    try:
-        return [
-            row[0] for row in db.execute(
-                f"SELECT url FROM failures WHERE lang = ? AND {_RETRYABLE} ORDER BY url",
-                [lang],
-            )
-        ]
-    finally:
-        db.conn.close()
+    sql = f"SELECT url FROM failures WHERE lang = ? AND {_RETRYABLE} ORDER BY url"
+    return [url for (url,) in _rows_if_archived(path, sql, [lang])]
