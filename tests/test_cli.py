@@ -57,6 +57,9 @@ def test_demo_crawls_the_bundled_site_and_prints_the_summary(tmp_path):
     assert f"total: en {n_en}, zh {n_zh}" in result.stdout
     assert "failures: 2" in result.stdout
     assert "Business > Investment Climate" in result.stdout and "本地" in result.stdout
+    # The demo's raw captures stay in its own folder, apart from the real archive's.
+    assert list((tmp_path / "warc" / "demo").glob("*.warc.gz"))
+    assert not list((tmp_path / "warc").glob("*.warc.gz"))
 
 
 def test_every_command_has_an_example_and_is_documented():

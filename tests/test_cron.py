@@ -162,7 +162,8 @@ def test_reparse_rebuilds_identical_articles_from_warc_alone(site, tmp_path):
     assert result.returncode == 0, result.stderr
     assert rows(db, f"SELECT {CONTENT.replace(', first_seen', '')} FROM articles ORDER BY id") == before
     assert rows(db, "SELECT * FROM images ORDER BY article_id, position") == images
-    warcs = list((db.parent / "warc").glob("*.warc.gz"))
+    warcs = list((db.parent / "warc" / "zsnews").glob("*.warc.gz"))
+    assert warcs
     index = subprocess.run([sys.executable, "-m", "warcio.cli", "index", str(warcs[0])],
                            capture_output=True, text=True)
     assert index.returncode == 0 and '"warc-type": "response"' in index.stdout

@@ -381,7 +381,7 @@ def crawl(which: str, spider_args: tuple[str, ...], settings: tuple[str, ...], l
 @main.command()
 @click.option("--since", default=None, help="Only captures made on or after this date.")
 @click.option("--warc-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder of WARC captures (default: warc/ beside the archive).")
+              help="Folder of WARC captures (default: warc/{archive name}/ beside the archive).")
 @db_option
 def reparse(since: str | None, warc_dir: str | None, db_path: str | None) -> None:
     """Re-run the current parsers over the raw WARC captures, without any network request.

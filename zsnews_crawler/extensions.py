@@ -23,7 +23,7 @@ class WarcCapture:
     """Writes each response and its request to rotating, gzipped WARC files.
 
     Settings: ZSNEWS_WARC_ENABLED (True), ZSNEWS_WARC_DIR (beside ARCHIVE_DB:
-    archive/warc), ZSNEWS_WARC_MAX_BYTES (100 MB per file).
+    archive/warc/zsnews/), ZSNEWS_WARC_MAX_BYTES (100 MB per file).
     """
 
     def __init__(self, directory: Path, max_bytes: int):

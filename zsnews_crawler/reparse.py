@@ -58,12 +58,14 @@ def reparse(warc_dir: Path | str, db_path: str, since: str | None = None) -> Cou
             try:
                 article = _extract(capture)
                 pages = []
-                while (article if not pages else pages[-1]).next_page and len(pages) < 50:
-                    following = continuations.get(canonical_url((article if not pages else pages[-1]).next_page))
+                next_url = article.next_page
+                while next_url and len(pages) < 50:
+                    following = continuations.get(canonical_url(next_url))
                     if following is None:
                         log.warning("page after %s was not captured", capture.canonical_url)
                         break
                     pages.append(_extract(following))
+                    next_url = pages[-1].next_page
                 article = normalize_article(merge_pages(article, pages))
             except NotAnArticle as exc:
                 archive.record_failure(Failure(url=capture.canonical_url, kind="not_article", lang=lang,

@@ -29,8 +29,11 @@ _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 def default_warc_dir(db_path: str | Path) -> Path:
-    """Captures live beside the archive: archive/zsnews.db -> archive/warc/."""
-    return Path(db_path).resolve().parent / "warc"
+    """Captures live beside the archive, one folder per archive file
+    (archive/zsnews.db -> archive/warc/zsnews/), so that the demo's captures
+    never mix with the real archive's and `zsnews reparse` reads only its own."""
+    path = Path(db_path).resolve()
+    return path.parent / "warc" / path.stem
 
 
 class WarcRotatingWriter:
