@@ -182,8 +182,8 @@ class ZsnewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         """Extract an article; a paginated one is completed page by page."""
         article = self._extract(response)
-        if article is None:
-            yield self._failure(response.url, self._last_kind, self._last_reason, response.status)
+        if isinstance(article, Failure):
+            yield article
             return
         if article.next_page:
             yield self._next_page_request(article, [])
@@ -192,10 +192,10 @@ class ZsnewsSpider(scrapy.Spider):
 
     def parse_article_page(self, response: Response, first: Article, pages: list[Article]) -> Iterator[Any]:
         page = self._extract(response)
-        if page is None:
+        if isinstance(page, Failure):
             # Keep what the earlier pages gave rather than losing the article.
-            self.logger.warning("page %s of %s failed: %s", response.url, first.url, self._last_reason)
-            yield self._failure(response.url, self._last_kind, self._last_reason, response.status)
+            self.logger.warning("page %s of %s failed: %s", response.url, first.url, page.reason)
+            yield page
             yield from self._finish(merge_pages(first, pages))
             return
         pages = [*pages, page]
@@ -211,20 +211,20 @@ class ZsnewsSpider(scrapy.Spider):
             cb_kwargs={"first": first, "pages": pages}, meta={"zsnews_kind": "article_page"},
         )
 
-    def _extract(self, response: Response) -> Article | None:
+    def _extract(self, response: Response) -> Article | Failure:
+        """The page's article, or the failure to record when there is none."""
         canonical = self.site.canonical(response.url)
         self.crawler.stats.inc_value("zsnews/article_pages")
         try:
             article = extract_article(canonical, page_text(response), lang=self.lang)
         except NotAnArticle as exc:
-            self._last_kind, self._last_reason = "not_article", f"not an article: {exc}"
             self._note_missing(canonical, DRIFT_FIELDS)
-            return None
+            return self._failure(response.url, "not_article", f"not an article: {exc}", response.status)
         except Exception as exc:  # a parser bug must not lose the page silently
             self.logger.error("parser failed on %s: %s: %s", response.url, type(exc).__name__, exc)
-            self._last_kind, self._last_reason = "parse_error", f"parser error: {type(exc).__name__}: {exc}"
             self._note_missing(canonical, DRIFT_FIELDS)
-            return None
+            return self._failure(response.url, "parse_error", f"parser error: {type(exc).__name__}: {exc}",
+                                 response.status)
         self._note_missing(canonical, [f for f in DRIFT_FIELDS if not getattr(article, f)])
         self.crawler.stats.inc_value(f"zsnews/extractor/{article.extractor}")
         article.fetched_url = response.url
@@ -247,10 +247,6 @@ class ZsnewsSpider(scrapy.Spider):
         yield article
 
     # --- errors -----------------------------------------------------------------
-
-    # Why the last _extract() returned None (Scrapy calls callbacks one at a time).
-    _last_kind = "not_article"
-    _last_reason = ""
 
     def _failure(self, url: str, kind: str, reason: str, status: int | None = None) -> Failure:
         return Failure(url=self.site.canonical(url), reason=reason, kind=kind, status=status,
