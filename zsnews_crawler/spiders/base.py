@@ -133,10 +133,11 @@ class ZsnewsSpider(scrapy.Spider):
 
     def article_request(self, url: str, retry: bool = False) -> scrapy.Request | None:
         url = self.site.to_fetch(url)
-        ref = article_ref(self.site.canonical(url))
+        canonical = self.site.canonical(url)
+        ref = article_ref(canonical)
         if ref is None or ref.lang != self.lang or ref.article_id in self.requested:
             return None
-        if not retry and (not self.is_new(ref.article_id) or self.site.canonical(url) in self.settled):
+        if not retry and (not self.is_new(ref.article_id) or canonical in self.settled):
             self.crawler.stats.inc_value("zsnews/known_articles_skipped")
             return None
         self.requested.add(ref.article_id)
